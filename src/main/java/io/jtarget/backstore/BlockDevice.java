@@ -16,6 +16,13 @@ import java.util.Set;
  * starting at its writer index and advances it; {@code write} consumes exactly that many
  * readable bytes of {@code src} without changing its indices. Ownership of the buffers stays
  * with the caller; a device never retains them past completion.
+ *
+ * <p>Errors never escape {@code read}, {@code write} or {@code flush}; they reach the callback:
+ * {@link IndexOutOfBoundsException} for a range outside {@code [0, blockCount())} (the SCSI
+ * layer checks first; this is a programming error), {@link DeviceClosedException} after or
+ * during {@link #close}, {@link java.util.concurrent.RejectedExecutionException} when the
+ * backend pool is shut down, any other {@link java.io.IOException} for a failed medium.
+ * Open devices with {@link BlockDevices#open}.
  */
 public interface BlockDevice extends AutoCloseable {
 

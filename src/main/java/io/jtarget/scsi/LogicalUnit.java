@@ -1,17 +1,41 @@
 package io.jtarget.scsi;
 
 import io.jtarget.backstore.BlockDevice;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One logical unit: a block device plus its SCSI state (mode pages, unit attentions, task set).
+ *
+ * <p>All state is safe for concurrent use from several fabric threads and backend threads; each
+ * piece has its own small lock-free or per-object synchronisation (no LU-wide lock).
  */
 public final class LogicalUnit {
-    // SKELETON: the SCSI emulation work fills this in; the constructor and accessors are the contract.
+    /** Largest single READ/WRITE/VERIFY we accept; reported in the Block Limits VPD page (SBC-4 §6.6.4). */
+    static final int MAX_TRANSFER_BYTES = 8 * 1024 * 1024;
+
+    /** SBC-4 §4.20 / §5.27: the medium state START STOP UNIT moves between. */
+    enum MediumState {
+        READY,
+        /** Stopped power condition: media access needs START STOP UNIT with START=1. */
+        STOPPED,
+        /** Removable medium ejected (LOEJ=1, START=0). */
+        EJECTED
+    }
 
     private final int lun;
     private final BlockDevice device;
     private final boolean readOnly;
     private final String serial;
+    private final boolean removable;
+
+    private final AtomicReference<ModeParameters> modeParameters;
+    private final AtomicReference<MediumState> mediumState = new AtomicReference<>(MediumState.READY);
+    /** I_T nexuses that hold a PREVENT ALLOW MEDIUM REMOVAL prevention (SBC-4 §5.15). */
+    private final Set<ItNexus> preventingRemoval = ConcurrentHashMap.newKeySet();
+    private final UnitAttentions unitAttentions = new UnitAttentions();
+    private final TaskSet taskSet = new TaskSet();
 
     /**
      * @param serial a stable identifier of this LU, unique per server: unit serial number (VPD 80h)
@@ -19,10 +43,23 @@ public final class LogicalUnit {
      *     so it survives restarts.
      */
     public LogicalUnit(int lun, BlockDevice device, boolean readOnly, String serial) {
+        this(lun, device, readOnly, serial, false);
+    }
+
+    /**
+     * @param removable report a removable medium (INQUIRY RMB=1): START STOP UNIT with LOEJ ejects and
+     *     loads it, PREVENT ALLOW MEDIUM REMOVAL guards it
+     */
+    public LogicalUnit(int lun, BlockDevice device, boolean readOnly, String serial, boolean removable) {
+        if (lun < 0 || lun > 16383) {
+            throw new IllegalArgumentException("LUN out of range 0..16383: " + lun);
+        }
         this.lun = lun;
         this.device = device;
         this.readOnly = readOnly;
         this.serial = serial;
+        this.removable = removable;
+        this.modeParameters = new AtomicReference<>(defaultModeParameters());
     }
 
     public int lun() {
@@ -39,5 +76,84 @@ public final class LogicalUnit {
 
     public String serial() {
         return serial;
+    }
+
+    public boolean removable() {
+        return removable;
+    }
+
+    ModeParameters modeParameters() {
+        return modeParameters.get();
+    }
+
+    ModeParameters defaultModeParameters() {
+        return ModeParameters.defaults(device.writeCacheEnabled());
+    }
+
+    /** WCE can only be changed when the device has a volatile cache to switch off. */
+    boolean writeCacheChangeable() {
+        return device.writeCacheEnabled();
+    }
+
+    /** @return true if the parameters changed (a MODE SELECT that set the same values returns false) */
+    boolean replaceModeParameters(ModeParameters expected, ModeParameters updated) {
+        return !expected.equals(updated) && modeParameters.compareAndSet(expected, updated);
+    }
+
+    /** WP in the mode parameter header (SBC-4 §6.5.1): configured read-only, or SWP set. */
+    boolean writeProtected() {
+        return readOnly || modeParameters.get().softwareWriteProtect();
+    }
+
+    /**
+     * Writes are forced to stable storage when the application client turned WCE off on a device
+     * that has a volatile cache (SBC-4 §6.5.5: WCE=0 means every write completes only once on medium).
+     */
+    boolean forceUnitAccess(boolean fuaBit) {
+        return fuaBit || (device.writeCacheEnabled() && !modeParameters.get().writeCacheEnabled());
+    }
+
+    MediumState mediumState() {
+        return mediumState.get();
+    }
+
+    void mediumState(MediumState state) {
+        mediumState.set(state);
+    }
+
+    boolean removalPrevented() {
+        return !preventingRemoval.isEmpty();
+    }
+
+    void preventRemoval(ItNexus nexus, boolean prevent) {
+        if (prevent) {
+            preventingRemoval.add(nexus);
+        } else {
+            preventingRemoval.remove(nexus);
+        }
+    }
+
+    int maxTransferBlocks() {
+        return Math.max(1, MAX_TRANSFER_BYTES / device.blockSize());
+    }
+
+    UnitAttentions unitAttentions() {
+        return unitAttentions;
+    }
+
+    TaskSet taskSet() {
+        return taskSet;
+    }
+
+    /** SAM-5 §6.3.3 logical unit reset, apart from aborting tasks: mode pages to their defaults, no preventions. */
+    void resetState() {
+        modeParameters.set(defaultModeParameters());
+        preventingRemoval.clear();
+    }
+
+    /** SBC-4 §5.15: a prevention ends with the I_T nexus that established it. */
+    void nexusLost(ItNexus nexus) {
+        preventingRemoval.remove(nexus);
+        unitAttentions.forget(nexus);
     }
 }

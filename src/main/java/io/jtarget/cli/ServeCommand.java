@@ -1,0 +1,219 @@
+package io.jtarget.cli;
+
+import io.jtarget.config.BackingSpec;
+import io.jtarget.config.BackingSpecParser;
+import io.jtarget.config.LunConfig;
+import io.jtarget.config.ServerConfig;
+import io.jtarget.config.TargetConfig;
+import io.jtarget.iscsi.session.ExportedTarget;
+import io.jtarget.net.IscsiServer;
+import io.jtarget.scsi.LogicalUnit;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+/** {@code jtarget serve}: run the server until SIGTERM or Ctrl-C. */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Serve disks over iSCSI until SIGTERM or Ctrl-C (then: stop accepting, finish or abort",
+            "outstanding commands, flush, exit 0).",
+            "",
+            "Without --lun: one LUN, a 1 GiB thin file under --data-dir, kept across restarts."
+        },
+        sortOptions = false)
+public final class ServeCommand implements Callable<Integer> {
+
+    static final String DEFAULT_TARGET = "iqn.2026-11.io.jtarget:demo";
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:3260",
+            description = "Portal to listen on; repeat for several (default: ${DEFAULT-VALUE}). "
+                    + "IPv6 as [ADDR]:PORT; port 0 picks a free port.")
+    List<String> listen = new ArrayList<>();
+
+    @Option(names = "--target", paramLabel = "IQN", defaultValue = DEFAULT_TARGET,
+            description = "Target name, an iqn./eui./naa. iSCSI name (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(names = "--lun", paramLabel = "SPEC",
+            description = {
+                "A logical unit; repeat for more, numbered from 0 in order:",
+                "  ram:SIZE              off-heap memory, lost on exit (e.g. ram:512M)",
+                "  file:PATH[:SIZE]      a file; created sparse at SIZE when missing,",
+                "                        an existing file keeps its size",
+                "SIZE takes K, M, G, T (powers of 1024)."
+            })
+    List<String> luns = new ArrayList<>();
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "jtarget-data",
+            description = "Where the default LUN's file lives (default: ./${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--read-only", description = "Export every LUN write-protected.")
+    boolean readOnly;
+
+    @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0",
+            description = "Network threads (default: one per core).")
+    int eventLoops;
+
+    @Option(names = "--backend-threads", paramLabel = "N", defaultValue = "4",
+            description = "Threads for blocking backing-store I/O (default: ${DEFAULT-VALUE}).")
+    int backendThreads;
+
+    @Option(names = "--queue-depth", paramLabel = "N", defaultValue = "128",
+            description = "Commands one session may have outstanding (the CmdSN window; default: ${DEFAULT-VALUE}).")
+    int queueDepth;
+
+    @Option(names = "--nop-interval", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Ping an idle initiator (NOP-In) after this many seconds (default: ${DEFAULT-VALUE}).")
+    int nopInterval;
+
+    @Option(names = "--nop-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Drop a connection whose ping stays unanswered this long (default: ${DEFAULT-VALUE}).")
+    int nopTimeout;
+
+    @Option(names = "--login-timeout", paramLabel = "SECONDS", defaultValue = "15",
+            description = "Drop a connection that has not completed login in this time (default: ${DEFAULT-VALUE}).")
+    int loginTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = buildConfig();
+        IscsiServer server;
+        try {
+            server = IscsiServer.start(config);
+        } catch (UncheckedIOException e) {
+            spec.commandLine().getErr().println("jtarget: " + e.getCause().getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            spec.commandLine().getErr().println("jtarget: cannot start: " + cause.getMessage());
+            return 1;
+        }
+        printBanner(server, spec.commandLine().getOut());
+
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        stop.await();
+        server.close();
+        return 0;
+    }
+
+    ServerConfig buildConfig() {
+        List<InetSocketAddress> portals = new ArrayList<>();
+        for (String l : listen) {
+            portals.add(parseListen(l));
+        }
+        if (!IscsiNames.isValid(target)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--target: '" + target + "' is not an iSCSI name (iqn.YYYY-MM.reversed.domain[:id], eui.<16 hex>, naa.<hex>)");
+        }
+        List<LunConfig> lunConfigs = new ArrayList<>();
+        if (luns.isEmpty()) {
+            lunConfigs.add(new LunConfig(0, new BackingSpec.File(dataDir.resolve("lun0.img"), 1L << 30, false), readOnly));
+        }
+        for (String value : luns) {
+            try {
+                lunConfigs.add(new LunConfig(lunConfigs.size(), BackingSpecParser.parse(value), readOnly));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--lun: " + e.getMessage());
+            }
+        }
+        ServerConfig.Limits limits = new ServerConfig.Limits(
+                positive("--event-loops", eventLoops, true),
+                positive("--backend-threads", backendThreads, false),
+                Duration.ofSeconds(positive("--nop-interval", nopInterval, false)),
+                Duration.ofSeconds(positive("--nop-timeout", nopTimeout, false)),
+                Duration.ofSeconds(positive("--login-timeout", loginTimeout, false)),
+                positive("--queue-depth", queueDepth, false));
+        return new ServerConfig(portals, List.of(new TargetConfig(target, lunConfigs)), limits);
+    }
+
+    private int positive(String option, int value, boolean zeroAllowed) {
+        if (value < 0 || (value == 0 && !zeroAllowed)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    option + ": must be " + (zeroAllowed ? "zero or more" : "at least 1") + ", got " + value);
+        }
+        return value;
+    }
+
+    private InetSocketAddress parseListen(String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--listen: expected HOST:PORT, got '" + value + "'");
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--listen: bad port in '" + value + "'");
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    static void printBanner(IscsiServer server, PrintWriter out) {
+        out.println("jtarget is serving");
+        for (InetSocketAddress portal : server.boundAddresses()) {
+            out.println("  portal  " + hostPort(portal) + ",1");
+        }
+        for (ExportedTarget t : server.targets()) {
+            out.println("  target  " + t.name());
+            for (LogicalUnit lu : t.core().logicalUnits()) {
+                long bytes = lu.device().blockCount() * lu.device().blockSize();
+                out.printf("    LUN %d  %s  %s (%d x %d-byte blocks)%s%n", lu.lun(), humanSize(bytes),
+                        lu.device().describe(), lu.device().blockCount(), lu.device().blockSize(),
+                        lu.readOnly() ? ", read-only" : "");
+            }
+        }
+        if (!server.targets().isEmpty() && !server.boundAddresses().isEmpty()) {
+            out.println("  try     iscsi-inq iscsi://" + hostPort(server.boundAddresses().getFirst()) + "/"
+                    + server.targets().getFirst().name() + "/0");
+        }
+        out.println("Stop with Ctrl-C or SIGTERM.");
+        out.flush();
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return host + ":" + a.getPort();
+    }
+
+    static String humanSize(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return v == Math.rint(v) ? String.format("%d %s", (long) v, units[u]) : String.format("%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,21 @@
+package io.jtarget.iscsi.login;
+
+import java.util.Optional;
+
+/**
+ * One authentication method the target offers in the SecurityNegotiation stage (RFC 7143 §12),
+ * selected through the AuthMethod list negotiation. Implementations are shared and stateless; the
+ * per-connection state lives in the {@link AuthenticationExchange} that {@link #begin} returns.
+ */
+public interface Authenticator {
+    /** The AuthMethod value this method answers to, e.g. "None" or "CHAP". */
+    String method();
+
+    /**
+     * Starts authenticating one login connection.
+     *
+     * @param initiatorName the declared InitiatorName
+     * @param targetName the TargetName for a normal session, empty for discovery
+     */
+    AuthenticationExchange begin(String initiatorName, Optional<String> targetName, SessionType sessionType);
+}

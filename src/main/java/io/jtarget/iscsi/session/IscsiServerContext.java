@@ -1,0 +1,107 @@
+package io.jtarget.iscsi.session;
+
+import io.jtarget.config.ServerConfig;
+import io.jtarget.iscsi.login.KeyValue;
+import io.jtarget.iscsi.login.LoginSettings;
+import io.jtarget.iscsi.login.TargetDirectory;
+import io.jtarget.iscsi.login.TextKeys;
+import java.util.Optional;
+import io.netty.channel.group.ChannelGroup;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every connection of the server shares: the exported targets, the portal group,
+ * the limits, and the session registry. Immutable but for the registry and channel group.
+ */
+public final class IscsiServerContext {
+    /** The single portal group this server has (RFC 7143 §4.4.1); reported as TargetPortalGroupTag. */
+    public static final int PORTAL_GROUP_TAG = 1;
+
+    /**
+     * Largest Data-Out a single command may carry, in bytes. Bounds the buffer a command can
+     * make the server allocate; the SCSI core reports the matching MAXIMUM TRANSFER LENGTH in
+     * the Block Limits VPD page so initiators never exceed it.
+     */
+    public static final int MAX_TRANSFER_BYTES = 8 * 1024 * 1024;
+
+    private final Map<String, ExportedTarget> targets;
+    private final List<InetSocketAddress> portals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ServerConfig.Limits limits;
+    private final SessionRegistry sessions = new SessionRegistry();
+    private final ChannelGroup channels;
+    private final LoginSettings loginSettings;
+
+    public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels) {
+        Map<String, ExportedTarget> byName = new LinkedHashMap<>();
+        for (ExportedTarget t : targets) {
+            byName.put(t.name().toLowerCase(java.util.Locale.ROOT), t);
+        }
+        this.targets = Map.copyOf(byName);
+        this.limits = limits;
+        this.channels = channels;
+        this.loginSettings = LoginSettings.withoutAuthentication(PORTAL_GROUP_TAG, new TargetDirectory() {
+            @Override
+            public Optional<TargetIdentity> find(String targetName) {
+                return Optional.ofNullable(target(targetName)).map(t -> new TargetIdentity(t.name(), Optional.empty()));
+            }
+
+            @Override
+            public boolean mayAccess(String initiatorName, String targetName) {
+                return IscsiServerContext.this.mayAccess(initiatorName, targetName);
+            }
+        });
+    }
+
+    /** What every login on this portal group negotiates with. */
+    public LoginSettings loginSettings() {
+        return loginSettings;
+    }
+
+    /** Access control (the security issue adds per-target initiator lists); today every initiator may log in. */
+    public boolean mayAccess(String initiatorName, String targetName) {
+        return true;
+    }
+
+    /**
+     * The answer to a key offered in a full-feature-phase Text Request other than SendTargets.
+     * Renegotiating operational keys after login is optional for a target (RFC 7143 §6.2); we
+     * answer keys we know with Reject and keys we don't with NotUnderstood (§6.2.1).
+     */
+    public KeyValue answerFullFeatureKey(KeyValue offered) {
+        boolean known = io.jtarget.iscsi.login.KeyRegistry.lookup(offered.key()).isPresent();
+        return KeyValue.of(offered.key(), known ? TextKeys.REJECT : TextKeys.NOT_UNDERSTOOD);
+    }
+
+    /** iSCSI names compare case-insensitively after stringprep (RFC 7143 §4.2.7.1; we fold case). */
+    public ExportedTarget target(String name) {
+        return name == null ? null : targets.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    public List<ExportedTarget> targets() {
+        return targets.values().stream().sorted(java.util.Comparator.comparing(ExportedTarget::name)).toList();
+    }
+
+    /** The portal group's addresses (RFC 7143 §4.4.1), as bound. */
+    public List<InetSocketAddress> portals() {
+        return List.copyOf(portals);
+    }
+
+    public void addPortal(InetSocketAddress bound) {
+        portals.add(bound);
+    }
+
+    public ServerConfig.Limits limits() {
+        return limits;
+    }
+
+    public SessionRegistry sessions() {
+        return sessions;
+    }
+
+    public ChannelGroup channels() {
+        return channels;
+    }
+}

@@ -1,0 +1,95 @@
+package io.jtarget.iscsi.session;
+
+import io.jtarget.scsi.ScsiCommand;
+import io.jtarget.scsi.TaskAttribute;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * One SCSI task as the iSCSI connection sees it (RFC 7143 §3.2.2): from the SCSI Command PDU,
+ * through Data-Out collection and R2Ts, to the core and back to Data-In and status. Owned by
+ * the connection's event loop.
+ */
+final class IscsiTask {
+
+    enum State {
+        /** Waiting for immediate, unsolicited or solicited Data-Out. */
+        RECEIVING_DATA,
+        /** Submitted to the SCSI core; waiting for its completion. */
+        EXECUTING,
+        /** Aborted before it reached the core (task management or session end). */
+        ABORTED,
+        DONE
+    }
+
+    final int itt;
+    final int cmdSn;
+    final boolean immediate;
+    final int lun;
+    final long lunField;
+    final byte[] cdb;
+    final TaskAttribute attribute;
+    final ScsiCommand.DataDirection direction;
+    final int expectedLength;
+    State state = State.RECEIVING_DATA;
+
+    // Data-Out collection (§11.7, §11.8): bytes land at their buffer offset in dataOut.
+    ByteBuf dataOut;
+    /** Bytes we will accept into dataOut (min of EDTL and the transfer limit). */
+    int bufferLength;
+    int received;
+    /** Offsets below this are sent unsolicited (immediate + unsolicited Data-Out). */
+    int unsolicitedEnd;
+    /** Whether the initiator still owes unsolicited Data-Out (F bit clear on the command). */
+    boolean unsolicitedPending;
+    /** Next offset to solicit with an R2T. */
+    int nextR2tOffset;
+    int nextR2tSn;
+    int outstandingR2ts;
+    /** Data-SN expected in the current unsolicited sequence (§11.7.5). */
+    int unsolicitedDataSn;
+    /** Outstanding R2Ts of this task by Target Transfer Tag. */
+    final java.util.Map<Integer, Solicitation> solicitations = new java.util.HashMap<>(4);
+
+    IscsiTask(int itt, int cmdSn, boolean immediate, int lun, long lunField, byte[] cdb,
+            TaskAttribute attribute, ScsiCommand.DataDirection direction, int expectedLength) {
+        this.itt = itt;
+        this.cmdSn = cmdSn;
+        this.immediate = immediate;
+        this.lun = lun;
+        this.lunField = lunField;
+        this.cdb = cdb;
+        this.attribute = attribute;
+        this.direction = direction;
+        this.expectedLength = expectedLength;
+    }
+
+    /** One R2T the initiator is answering (§11.8): the range it asked for and how much arrived. */
+    static final class Solicitation {
+        final int r2tSn;
+        final int offset;
+        final int length;
+        int received;
+        int nextDataSn;
+
+        Solicitation(int r2tSn, int offset, int length) {
+            this.r2tSn = r2tSn;
+            this.offset = offset;
+            this.length = length;
+        }
+    }
+
+    boolean writesData() {
+        return direction == ScsiCommand.DataDirection.WRITE || direction == ScsiCommand.DataDirection.BIDIRECTIONAL;
+    }
+
+    boolean allDataReceived() {
+        return received >= bufferLength && !unsolicitedPending && outstandingR2ts == 0 && nextR2tOffset >= bufferLength;
+    }
+
+    void releaseData() {
+        if (dataOut != null) {
+            dataOut.release();
+            dataOut = null;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.jtarget.iscsi.session;
+
+import io.jtarget.iscsi.login.KeyValue;
+import io.jtarget.iscsi.login.TextKeys;
+import io.jtarget.iscsi.login.TextParameters;
+import io.jtarget.iscsi.pdu.Bhs;
+import io.jtarget.iscsi.pdu.IscsiPdu;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Text Request / Text Response in full feature phase (RFC 7143 §11.10, §11.11): SendTargets
+ * discovery (§13.3, Appendix C) and answers for keys that cannot be renegotiated here, with
+ * continuation both ways (C bit, Target Transfer Tag) so long answers fit the initiator's
+ * MaxRecvDataSegmentLength. Owned by the connection's event loop.
+ */
+final class TextExchange {
+    private static final int MAX_REQUEST_TEXT = 64 * 1024;
+
+    private ByteBuf requestText;
+    private ByteBuf responseText;
+    private int responseItt;
+    private int responseTtt = Bhs.RESERVED_TAG;
+    private int nextTtt = 0x4000_0000;
+
+    void onRequest(IscsiConnection connection, IscsiServerContext server, Session session, IscsiPdu pdu) {
+        int itt = pdu.itt();
+        int ttt = pdu.int32(Bhs.Text.TTT_OFFSET);
+        boolean more = (pdu.flags() & Bhs.Text.CONTINUE_BIT) != 0;
+        boolean finalBit = pdu.finalBit();
+        long lun = pdu.lunField();
+
+        if (ttt != Bhs.RESERVED_TAG) {
+            // The initiator asks for the next part of a long answer (§11.10.4).
+            if (responseText != null && ttt == responseTtt && itt == responseItt) {
+                sendNextChunk(connection, lun);
+            } else {
+                connection.reject(pdu.header(), Bhs.Reject.INVALID_PDU_FIELD);
+            }
+            return;
+        }
+        reset();
+        if (more && finalBit) {
+            connection.reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR); // §11.10.2: C and F exclusive
+            return;
+        }
+        if (requestText == null) {
+            requestText = connection.context().alloc().buffer();
+        }
+        if (requestText.readableBytes() + pdu.data().readableBytes() > MAX_REQUEST_TEXT) {
+            reset();
+            connection.reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR);
+            return;
+        }
+        requestText.writeBytes(pdu.data(), pdu.data().readerIndex(), pdu.data().readableBytes());
+        if (more) {
+            // Acknowledge a partial request with an empty response and a transfer tag (§11.11.2).
+            connection.sendText(itt, newTtt(), false, false, lun, Unpooled.EMPTY_BUFFER);
+            return;
+        }
+        List<KeyValue> offered;
+        TextParameters.Decoded decoded = TextParameters.decode(requestText, server.loginSettings().textLimits());
+        requestText.release();
+        requestText = null;
+        if (decoded instanceof TextParameters.Decoded.Malformed) {
+            connection.reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR);
+            return;
+        }
+        offered = ((TextParameters.Decoded.Ok) decoded).pairs();
+        List<KeyValue> answer = new ArrayList<>();
+        for (KeyValue kv : offered) {
+            if (kv.key().equals(TextKeys.SEND_TARGETS)) {
+                answer.addAll(sendTargets(connection, server, session, kv.value()));
+            } else {
+                answer.add(server.answerFullFeatureKey(kv));
+            }
+        }
+        responseText = Unpooled.wrappedBuffer(TextParameters.encode(answer));
+        responseItt = itt;
+        sendNextChunk(connection, lun);
+    }
+
+    private void sendNextChunk(IscsiConnection connection, long lun) {
+        int max = connection.limits().maxSendDataSegment();
+        int n = Math.min(max, responseText.readableBytes());
+        ByteBuf chunk = n == 0 ? Unpooled.EMPTY_BUFFER : responseText.readRetainedSlice(n);
+        boolean last = !responseText.isReadable();
+        if (last) {
+            responseText.release();
+            responseText = null;
+            responseTtt = Bhs.RESERVED_TAG;
+            connection.sendText(responseItt, Bhs.RESERVED_TAG, true, false, lun, chunk);
+        } else {
+            responseTtt = newTtt();
+            connection.sendText(responseItt, responseTtt, false, true, lun, chunk);
+        }
+    }
+
+    /**
+     * SendTargets (§13.3, Appendix C): in a discovery session "All" lists every target and a name
+     * lists that target; in a normal session only the session's own target is reported.
+     */
+    private static List<KeyValue> sendTargets(IscsiConnection connection, IscsiServerContext server, Session session,
+            String value) {
+        List<ExportedTarget> listed = new ArrayList<>();
+        if (session.type() == Session.Type.NORMAL) {
+            if (value.isEmpty() || value.equalsIgnoreCase(session.target().name())) {
+                listed.add(session.target());
+            }
+        } else if (value.equals(TextKeys.SEND_TARGETS_ALL)) {
+            listed.addAll(server.targets());
+        } else {
+            ExportedTarget t = server.target(value);
+            if (t != null) {
+                listed.add(t);
+            }
+        }
+        List<KeyValue> out = new ArrayList<>();
+        for (ExportedTarget t : listed) {
+            if (!server.mayAccess(session.initiatorName(), t.name())) {
+                continue;
+            }
+            out.add(KeyValue.of(TextKeys.TARGET_NAME, t.name()));
+            for (InetSocketAddress portal : server.portals()) {
+                out.add(KeyValue.of(TextKeys.TARGET_ADDRESS, address(portal, connection.localAddress())
+                        + "," + IscsiServerContext.PORTAL_GROUP_TAG));
+            }
+        }
+        return out;
+    }
+
+    /** A wildcard listener is reported as the address the initiator reached us on. */
+    private static String address(InetSocketAddress portal, InetSocketAddress local) {
+        InetAddress a = portal.getAddress();
+        if (a == null || a.isAnyLocalAddress()) {
+            a = local.getAddress();
+        }
+        String host = a.getHostAddress();
+        if (host.indexOf('%') >= 0) {
+            host = host.substring(0, host.indexOf('%'));
+        }
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + portal.getPort();
+    }
+
+    private int newTtt() {
+        int t = nextTtt++;
+        if (nextTtt == Bhs.RESERVED_TAG) {
+            nextTtt = 0x4000_0000;
+        }
+        return t;
+    }
+
+    private void reset() {
+        if (responseText != null) {
+            responseText.release();
+            responseText = null;
+        }
+        responseTtt = Bhs.RESERVED_TAG;
+    }
+
+    void release() {
+        reset();
+        if (requestText != null) {
+            requestText.release();
+            requestText = null;
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.jtarget.scsi;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/** Standard INQUIRY data (SPC-5 §6.7.2) and the vital product data pages we serve (SPC-5 §7.7, SBC-4 §6.6). */
+final class InquiryData {
+    static final String VENDOR = "JTARGET";
+    static final String PRODUCT = "jtarget disk";
+    static final String REVISION = "0001";
+
+    static final int DEVICE_TYPE_DIRECT_ACCESS = 0x00;
+    /** SPC-5 §4.6.3: peripheral qualifier 011b, device type 1Fh: no logical unit at this LUN. */
+    static final int NO_LOGICAL_UNIT = 0x7F;
+
+    /**
+     * VERSION 06h (SPC-4). SPC-5 compliance is claimed through the version descriptors; VERSION 07h
+     * is not used because libiscsi 1.19's conformance test accepts only 04h..06h.
+     */
+    static final int VERSION_SPC4 = 0x06;
+    static final int RMB = 0x80;
+    static final int HISUP = 0x10;
+    static final int RESPONSE_DATA_FORMAT = 0x02;
+    static final int CMDQUE = 0x02;
+    static final int STANDARD_LENGTH = 96;
+    static final int VENDOR_OFFSET = 8;
+    static final int PRODUCT_OFFSET = 16;
+    static final int REVISION_OFFSET = 32;
+    static final int VERSION_DESCRIPTORS_OFFSET = 58;
+    /** SPC-5 Table 148 version descriptors: SAM-5, SPC-5, SPC-4, SBC-4, SBC-3 (libiscsi keys SBC-3 features on 04C0h). */
+    static final int[] VERSION_DESCRIPTORS = {0x00A0, 0x05C0, 0x0460, 0x0600, 0x04C0};
+
+    static final int PAGE_SUPPORTED_VPD = 0x00;
+    static final int PAGE_UNIT_SERIAL_NUMBER = 0x80;
+    static final int PAGE_DEVICE_IDENTIFICATION = 0x83;
+    static final int PAGE_BLOCK_LIMITS = 0xB0;
+    static final int PAGE_BLOCK_DEVICE_CHARACTERISTICS = 0xB1;
+    static final int PAGE_LOGICAL_BLOCK_PROVISIONING = 0xB2;
+    static final int[] SUPPORTED_PAGES = {
+        PAGE_SUPPORTED_VPD,
+        PAGE_UNIT_SERIAL_NUMBER,
+        PAGE_DEVICE_IDENTIFICATION,
+        PAGE_BLOCK_LIMITS,
+        PAGE_BLOCK_DEVICE_CHARACTERISTICS,
+        PAGE_LOGICAL_BLOCK_PROVISIONING
+    };
+    static final int VPD_HEADER_LENGTH = 4;
+
+    /** SPC-5 §7.7.15 designator header fields. */
+    static final int CODE_SET_BINARY = 0x1;
+    static final int CODE_SET_UTF8 = 0x3;
+    static final int ASSOCIATION_LOGICAL_UNIT = 0x00;
+    static final int ASSOCIATION_TARGET_PORT = 0x10;
+    static final int ASSOCIATION_TARGET_DEVICE = 0x20;
+    static final int DESIGNATOR_NAA = 0x3;
+    static final int DESIGNATOR_RELATIVE_TARGET_PORT = 0x4;
+    static final int DESIGNATOR_SCSI_NAME_STRING = 0x8;
+    static final int NAA_IEEE_REGISTERED_EXTENDED = 0x6;
+    /**
+     * Company identifier in our NAA 6 designators. A locally administered CID (IEEE 802 ZYXM bits =
+     * 1010b in the first octet) assigned to nobody; replace with a registered OUI if one is obtained.
+     */
+    static final int COMPANY_ID = 0x0A5EED;
+
+    /** SBC-4 §6.6.4 Block Limits page length (SBC-3 and later: 3Ch). */
+    static final int BLOCK_LIMITS_PAGE_LENGTH = 0x3C;
+    static final int BLOCK_DEVICE_CHARACTERISTICS_PAGE_LENGTH = 0x3C;
+    /** SBC-4 §6.6.2 MEDIUM ROTATION RATE 0001h: non-rotating medium. */
+    static final int NON_ROTATING = 0x0001;
+    static final int LOGICAL_BLOCK_PROVISIONING_PAGE_LENGTH = 0x04;
+
+    private InquiryData() {}
+
+    static byte[] standard(LogicalUnit lu) {
+        byte[] d = new byte[STANDARD_LENGTH];
+        d[0] = (byte) (lu == null ? NO_LOGICAL_UNIT : DEVICE_TYPE_DIRECT_ACCESS);
+        d[1] = (byte) (lu != null && lu.removable() ? RMB : 0);
+        d[2] = (byte) VERSION_SPC4;
+        d[3] = (byte) (HISUP | RESPONSE_DATA_FORMAT);
+        d[4] = (byte) (STANDARD_LENGTH - 5);
+        d[7] = (byte) CMDQUE;
+        Bytes.putAscii(d, VENDOR_OFFSET, 8, VENDOR);
+        Bytes.putAscii(d, PRODUCT_OFFSET, 16, PRODUCT);
+        Bytes.putAscii(d, REVISION_OFFSET, 4, REVISION);
+        for (int i = 0; i < VERSION_DESCRIPTORS.length; i++) {
+            Bytes.putU16(d, VERSION_DESCRIPTORS_OFFSET + 2 * i, VERSION_DESCRIPTORS[i]);
+        }
+        return d;
+    }
+
+    static boolean isSupportedPage(int page) {
+        for (int p : SUPPORTED_PAGES) {
+            if (p == page) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the page, or null when the page code is not supported */
+    static byte[] vpd(int page, LogicalUnit lu, String targetName, ItNexus nexus) {
+        return switch (page) {
+            case PAGE_SUPPORTED_VPD -> supportedPages();
+            case PAGE_UNIT_SERIAL_NUMBER -> unitSerialNumber(lu);
+            case PAGE_DEVICE_IDENTIFICATION -> deviceIdentification(lu, targetName, nexus);
+            case PAGE_BLOCK_LIMITS -> blockLimits(lu);
+            case PAGE_BLOCK_DEVICE_CHARACTERISTICS -> blockDeviceCharacteristics();
+            case PAGE_LOGICAL_BLOCK_PROVISIONING -> logicalBlockProvisioning();
+            default -> null;
+        };
+    }
+
+    private static byte[] page(int code, int length) {
+        byte[] d = new byte[VPD_HEADER_LENGTH + length];
+        d[1] = (byte) code;
+        Bytes.putU16(d, 2, length);
+        return d;
+    }
+
+    private static byte[] supportedPages() {
+        byte[] d = page(PAGE_SUPPORTED_VPD, SUPPORTED_PAGES.length);
+        for (int i = 0; i < SUPPORTED_PAGES.length; i++) {
+            d[VPD_HEADER_LENGTH + i] = (byte) SUPPORTED_PAGES[i];
+        }
+        return d;
+    }
+
+    /** SPC-5 §7.7.18: PRODUCT SERIAL NUMBER, ASCII graphic characters. */
+    private static byte[] unitSerialNumber(LogicalUnit lu) {
+        String serial = lu.serial();
+        byte[] d = page(PAGE_UNIT_SERIAL_NUMBER, serial.length());
+        Bytes.putAscii(d, VPD_HEADER_LENGTH, serial.length(), serial);
+        return d;
+    }
+
+    /**
+     * SPC-5 §7.7.6: an NAA 6 designator of the logical unit (stable: derived from its serial), the
+     * relative target port and the target port's name, and the target device's name.
+     */
+    private static byte[] deviceIdentification(LogicalUnit lu, String targetName, ItNexus nexus) {
+        byte[] naa = naaDesignator(lu.serial());
+        byte[] relativePort = new byte[4];
+        Bytes.putU16(relativePort, 2, nexus.relativeTargetPortId());
+        byte[] portName = scsiNameString(nexus.targetPort());
+        byte[] deviceName = scsiNameString(targetName);
+
+        int length = 4 * 4 + naa.length + relativePort.length + portName.length + deviceName.length;
+        byte[] d = page(PAGE_DEVICE_IDENTIFICATION, length);
+        int off = VPD_HEADER_LENGTH;
+        off = designator(d, off, CODE_SET_BINARY, ASSOCIATION_LOGICAL_UNIT | DESIGNATOR_NAA, naa);
+        off = designator(d, off, CODE_SET_BINARY, ASSOCIATION_TARGET_PORT | DESIGNATOR_RELATIVE_TARGET_PORT, relativePort);
+        off = designator(d, off, CODE_SET_UTF8, ASSOCIATION_TARGET_PORT | DESIGNATOR_SCSI_NAME_STRING, portName);
+        designator(d, off, CODE_SET_UTF8, ASSOCIATION_TARGET_DEVICE | DESIGNATOR_SCSI_NAME_STRING, deviceName);
+        return d;
+    }
+
+    private static int designator(byte[] d, int off, int codeSet, int associationAndType, byte[] value) {
+        // PIV=0: the core is fabric independent, so no protocol identifier is claimed.
+        d[off] = (byte) codeSet;
+        d[off + 1] = (byte) associationAndType;
+        d[off + 3] = (byte) value.length;
+        System.arraycopy(value, 0, d, off + 4, value.length);
+        return off + 4 + value.length;
+    }
+
+    /**
+     * SPC-5 §7.7.15.6.5 NAA IEEE Registered Extended: NAA(4) | company id(24) | vendor specific
+     * identifier(36) | vendor specific identifier extension(64), the last 100 bits from SHA-256 of
+     * the serial so the designator is stable and unique per LU.
+     */
+    static byte[] naaDesignator(String serial) {
+        byte[] hash = sha256(serial.getBytes(StandardCharsets.UTF_8));
+        byte[] naa = new byte[16];
+        naa[0] = (byte) ((NAA_IEEE_REGISTERED_EXTENDED << 4) | (COMPANY_ID >>> 20));
+        naa[1] = (byte) (COMPANY_ID >>> 12);
+        naa[2] = (byte) (COMPANY_ID >>> 4);
+        naa[3] = (byte) (((COMPANY_ID & 0xF) << 4) | (hash[0] & 0x0F));
+        System.arraycopy(hash, 1, naa, 4, 12);
+        return naa;
+    }
+
+    /** SPC-5 §7.7.15.11: null terminated, padded with nulls to a multiple of 4, at most 256 bytes. */
+    static byte[] scsiNameString(String name) {
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        int n = Math.min(utf8.length, 255);
+        int padded = Math.min(256, (n + 1 + 3) & ~3);
+        byte[] value = new byte[padded];
+        System.arraycopy(utf8, 0, value, 0, n);
+        return value;
+    }
+
+    private static byte[] blockLimits(LogicalUnit lu) {
+        byte[] d = page(PAGE_BLOCK_LIMITS, BLOCK_LIMITS_PAGE_LENGTH);
+        // OPTIMAL TRANSFER LENGTH GRANULARITY (bytes 6-7): one logical block.
+        Bytes.putU16(d, 6, 1);
+        // MAXIMUM TRANSFER LENGTH (bytes 8-11) and OPTIMAL TRANSFER LENGTH (bytes 12-15), in blocks.
+        Bytes.putU32(d, 8, lu.maxTransferBlocks());
+        Bytes.putU32(d, 12, lu.maxTransferBlocks());
+        // MAXIMUM UNMAP LBA COUNT / BLOCK DESCRIPTOR COUNT stay 0: UNMAP is not supported (LBPU=0 in B2h).
+        return d;
+    }
+
+    private static byte[] blockDeviceCharacteristics() {
+        byte[] d = page(PAGE_BLOCK_DEVICE_CHARACTERISTICS, BLOCK_DEVICE_CHARACTERISTICS_PAGE_LENGTH);
+        Bytes.putU16(d, 4, NON_ROTATING);
+        return d;
+    }
+
+    /** SBC-4 §6.6.6: LBPU=LBPWS=LBPWS10=0, provisioning type 0 (fully provisioned), as READ CAPACITY(16) LBPME=0 says. */
+    private static byte[] logicalBlockProvisioning() {
+        return page(PAGE_LOGICAL_BLOCK_PROVISIONING, LOGICAL_BLOCK_PROVISIONING_PAGE_LENGTH);
+    }
+
+    private static byte[] sha256(byte[] input) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(input);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError("SHA-256 is mandatory in every JDK", e);
+        }
+    }
+}

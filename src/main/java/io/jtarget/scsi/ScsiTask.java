@@ -1,0 +1,151 @@
+package io.jtarget.scsi;
+
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One command in flight: its context and the exactly-once delivery of its completion.
+ *
+ * <p>States: RUNNING → DONE, or RUNNING → ABORTING → DONE. A task management function moves a
+ * running task to ABORTING; the task still waits for its backend to finish (the backend owns the
+ * buffers until then) and then delivers {@link ScsiResponse#abortedSilently()} instead of its real
+ * result, releasing the real result's buffers, and only then runs the TMF's listeners. The monitor
+ * is this task's own: it is only contended when an abort races the completion.
+ */
+final class ScsiTask {
+    private static final Logger LOG = LoggerFactory.getLogger(ScsiTask.class);
+
+    private enum State {
+        RUNNING,
+        ABORTING,
+        DONE
+    }
+
+    private final ScsiCommand command;
+    private final LogicalUnit lu;
+    private final ScsiCompletion done;
+    private State state = State.RUNNING; // guarded by this
+    private List<Runnable> afterAbort; // guarded by this
+    private int commandTransferLength;
+
+    ScsiTask(ScsiCommand command, LogicalUnit lu, ScsiCompletion done) {
+        this.command = command;
+        this.lu = lu;
+        this.done = done;
+    }
+
+    ScsiCommand command() {
+        return command;
+    }
+
+    byte[] cdb() {
+        return command.cdb();
+    }
+
+    /** The logical unit, or null when the command addresses a LUN that does not exist. */
+    LogicalUnit lu() {
+        return lu;
+    }
+
+    /** Bytes the CDB asks to transfer, for residual reporting; recorded once the CDB is parsed. */
+    void commandTransferLength(long bytes) {
+        this.commandTransferLength = (int) Math.min(bytes, Integer.MAX_VALUE);
+    }
+
+    int commandTransferLength() {
+        return commandTransferLength;
+    }
+
+    void good() {
+        complete(ScsiResponse.good(null, commandTransferLength));
+    }
+
+    /** GOOD with parameter data truncated to {@code allocationLength} (SPC-5 §4.2.5.6). */
+    void goodWithData(byte[] data, int allocationLength) {
+        commandTransferLength(allocationLength);
+        int n = Math.min(data.length, allocationLength);
+        if (n == 0) {
+            complete(ScsiResponse.good(null, commandTransferLength));
+            return;
+        }
+        ByteBuf buf = command.allocator().ioBuffer(n);
+        buf.writeBytes(data, 0, n);
+        complete(ScsiResponse.good(buf, commandTransferLength));
+    }
+
+    void fail(SenseReason reason) {
+        fail(reason, SenseData.NO_INFORMATION);
+    }
+
+    void fail(SenseReason reason, long information) {
+        boolean descriptor = lu != null && lu.modeParameters().descriptorSense();
+        complete(ScsiResponse.checkCondition(SenseData.encode(reason, information, descriptor), commandTransferLength));
+    }
+
+    boolean isRunning() {
+        synchronized (this) {
+            return state == State.RUNNING;
+        }
+    }
+
+    /**
+     * Deliver the command's outcome, exactly once. When the task was aborted meanwhile the outcome's
+     * buffers are released and the fabric is told the task was aborted.
+     */
+    void complete(ScsiResponse response) {
+        List<Runnable> listeners;
+        boolean aborted;
+        synchronized (this) {
+            if (state == State.DONE) {
+                release(response);
+                LOG.error("task {} on {} completed twice; second completion dropped", command.taskTag(), command.nexus());
+                return;
+            }
+            aborted = state == State.ABORTING;
+            state = State.DONE;
+            listeners = afterAbort;
+            afterAbort = null;
+        }
+        if (lu != null) {
+            // Leave the task set before the fabric sees the response: a later ABORT TASK for this
+            // tag must find nothing (the libiscsi AbortTaskSimpleAsync expectation).
+            lu.taskSet().remove(this);
+        }
+        if (aborted) {
+            release(response);
+            done.complete(ScsiResponse.abortedSilently());
+            for (Runnable listener : listeners) {
+                listener.run();
+            }
+        } else {
+            done.complete(response);
+        }
+    }
+
+    /**
+     * Abort this task (SAM-5 §7.1): if it is still running, {@code whenAborted} runs after its aborted
+     * completion has been delivered and true is returned; if it already completed, false.
+     */
+    boolean abort(Runnable whenAborted) {
+        synchronized (this) {
+            if (state == State.DONE) {
+                return false;
+            }
+            state = State.ABORTING;
+            if (afterAbort == null) {
+                afterAbort = new ArrayList<>(1);
+            }
+            afterAbort.add(whenAborted);
+            return true;
+        }
+    }
+
+    private static void release(ScsiResponse response) {
+        if (response.dataIn() != null) {
+            response.dataIn().release();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.jtarget.scsi;
+
+/**
+ * Why a command did not end with GOOD status. Emulation code returns a reason; this enum is the
+ * one table that maps it to sense key / additional sense code / qualifier (SPC-5 §4.5.6, Annex F.2).
+ */
+enum SenseReason {
+    NO_SENSE(SenseKey.NO_SENSE, 0x00, 0x00),
+    /** SBC-4 §4.20.3: stopped power condition; a START STOP UNIT with START=1 is required. */
+    NOT_READY_INITIALIZING_COMMAND_REQUIRED(SenseKey.NOT_READY, 0x04, 0x02),
+    MEDIUM_NOT_PRESENT(SenseKey.NOT_READY, 0x3A, 0x00),
+    UNRECOVERED_READ_ERROR(SenseKey.MEDIUM_ERROR, 0x11, 0x00),
+    WRITE_ERROR(SenseKey.MEDIUM_ERROR, 0x0C, 0x00),
+    INTERNAL_TARGET_FAILURE(SenseKey.HARDWARE_ERROR, 0x44, 0x00),
+    PARAMETER_LIST_LENGTH_ERROR(SenseKey.ILLEGAL_REQUEST, 0x1A, 0x00),
+    INVALID_COMMAND_OPERATION_CODE(SenseKey.ILLEGAL_REQUEST, 0x20, 0x00),
+    LBA_OUT_OF_RANGE(SenseKey.ILLEGAL_REQUEST, 0x21, 0x00),
+    INVALID_FIELD_IN_CDB(SenseKey.ILLEGAL_REQUEST, 0x24, 0x00),
+    LOGICAL_UNIT_NOT_SUPPORTED(SenseKey.ILLEGAL_REQUEST, 0x25, 0x00),
+    INVALID_FIELD_IN_PARAMETER_LIST(SenseKey.ILLEGAL_REQUEST, 0x26, 0x00),
+    SAVING_PARAMETERS_NOT_SUPPORTED(SenseKey.ILLEGAL_REQUEST, 0x39, 0x00),
+    MEDIUM_REMOVAL_PREVENTED(SenseKey.ILLEGAL_REQUEST, 0x53, 0x02),
+    POWER_ON_RESET_OR_BUS_DEVICE_RESET(SenseKey.UNIT_ATTENTION, 0x29, 0x00),
+    BUS_DEVICE_RESET_FUNCTION_OCCURRED(SenseKey.UNIT_ATTENTION, 0x29, 0x03),
+    I_T_NEXUS_LOSS_OCCURRED(SenseKey.UNIT_ATTENTION, 0x29, 0x07),
+    MODE_PARAMETERS_CHANGED(SenseKey.UNIT_ATTENTION, 0x2A, 0x01),
+    COMMANDS_CLEARED_BY_ANOTHER_INITIATOR(SenseKey.UNIT_ATTENTION, 0x2F, 0x00),
+    /** SAM-5 §5.10: a new command reused the tag of a task still in flight on the same nexus. */
+    OVERLAPPED_COMMANDS_ATTEMPTED(SenseKey.ABORTED_COMMAND, 0x4E, 0x00),
+    WRITE_PROTECTED(SenseKey.DATA_PROTECT, 0x27, 0x00),
+    MISCOMPARE_DURING_VERIFY(SenseKey.MISCOMPARE, 0x1D, 0x00);
+
+    final int senseKey;
+    final int asc;
+    final int ascq;
+
+    SenseReason(int senseKey, int asc, int ascq) {
+        this.senseKey = senseKey;
+        this.asc = asc;
+        this.ascq = ascq;
+    }
+
+    /** The 29h "reset class" unit attentions supersede each other (SPC-5 §5.14). */
+    boolean isResetClass() {
+        return senseKey == SenseKey.UNIT_ATTENTION && asc == 0x29;
+    }
+}
