@@ -1,27 +1,144 @@
 package io.jtarget.scsi;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fabric-independent SCSI target: the LUN map of one target and the command pipeline
  * (unit attention → reservations → execute) in front of each logical unit. Fabrics (iSCSI
  * today, others later) talk to it only through this class and the callbacks they pass.
  *
+ * <p>Pipeline order for a command: LUN lookup → unit attention (SPC-5 §5.14) → operation code →
+ * CONTROL byte → medium state (SBC-4 §4.20) → write protection (SBC-4 §4.12) → the command's own CDB
+ * checks and execution. Reservations and ALUA are not implemented yet.
+ *
  * <p>Thread-safety: every method may be called from any fabric thread (each connection's
  * event loop); completions may run on any thread.
  */
 public final class ScsiTargetCore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ScsiTargetCore.class);
 
-    // SKELETON: the SCSI emulation work fills this in; the signatures are the contract.
+    private final String targetName;
+    private final List<LogicalUnit> logicalUnits;
+    private final Map<Integer, LogicalUnit> byLun;
+    private final int[] lunNumbers;
+    private final SpcCommands spc;
+    private final CommandTable commands;
+    /** I_T nexuses that were lost; their next establishment reports I_T NEXUS LOSS OCCURRED. */
+    private final Set<ItNexus> lostNexuses = ConcurrentHashMap.newKeySet();
 
     public ScsiTargetCore(String targetName, List<LogicalUnit> logicalUnits) {
-        throw new UnsupportedOperationException("not yet");
+        this.targetName = targetName;
+        List<LogicalUnit> sorted = new ArrayList<>(logicalUnits);
+        sorted.sort(Comparator.comparingInt(LogicalUnit::lun));
+        Map<Integer, LogicalUnit> map = new HashMap<>();
+        for (LogicalUnit lu : sorted) {
+            if (map.putIfAbsent(lu.lun(), lu) != null) {
+                throw new IllegalArgumentException("duplicate LUN " + lu.lun() + " in target " + targetName);
+            }
+        }
+        this.logicalUnits = List.copyOf(sorted);
+        this.byLun = Map.copyOf(map);
+        this.lunNumbers = sorted.stream().mapToInt(LogicalUnit::lun).toArray();
+        this.spc = new SpcCommands(targetName, lunNumbers::clone);
+        this.commands = new CommandTable(spc);
     }
 
     /** Execute one command; {@code done} is called exactly once. */
     public void submit(ScsiCommand command, ScsiCompletion done) {
-        throw new UnsupportedOperationException("not yet");
+        LogicalUnit lu = byLun.get(command.lun());
+        ScsiTask task = new ScsiTask(command, lu, done);
+        try {
+            if (command.cdb() == null || command.cdb().length == 0) {
+                task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
+            } else if (lu == null) {
+                noLogicalUnit(task);
+            } else if (!lu.taskSet().add(task)) {
+                // Not in the task set, so completing it cannot disturb the task holding the tag.
+                task.fail(SenseReason.OVERLAPPED_COMMANDS_ATTEMPTED);
+            } else {
+                execute(task, lu);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("command {} failed on LUN {}", command.opcode(), command.lun(), e);
+            if (!task.isDone()) {
+                task.fail(SenseReason.INTERNAL_TARGET_FAILURE);
+            }
+        }
+    }
+
+    /** SPC-5 §4.6.3 / §6.7.2: only INQUIRY, REPORT LUNS and REQUEST SENSE answer for a missing LU. */
+    private void noLogicalUnit(ScsiTask task) {
+        switch (task.command().opcode()) {
+            case ScsiOpcode.INQUIRY -> spc.inquiry(task);
+            case ScsiOpcode.REPORT_LUNS -> spc.reportLuns(task);
+            case ScsiOpcode.REQUEST_SENSE -> spc.requestSense(task);
+            default -> task.fail(SenseReason.LOGICAL_UNIT_NOT_SUPPORTED);
+        }
+    }
+
+    private void execute(ScsiTask task, LogicalUnit lu) {
+        ScsiCommand command = task.command();
+        int opcode = command.opcode();
+        lu.unitAttentions().register(command.nexus(), initialUnitAttention(command.nexus()));
+        if (reportsUnitAttention(opcode)) {
+            SenseReason ua = lu.unitAttentions().take(command.nexus());
+            if (ua != null) {
+                task.fail(ua);
+                return;
+            }
+        }
+        CommandDescriptor descriptor = commands.lookup(opcode);
+        if (descriptor == null) {
+            task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
+            return;
+        }
+        int cdbLength = Cdb.length(opcode);
+        if (command.cdb().length < cdbLength
+                || Cdb.nacaSet(command.cdb(), cdbLength)
+                // NormACA=0: neither NACA=1 nor the ACA attribute can be honoured (SAM-5 §5.9; LIO
+                // answers the ACA attribute the same way).
+                || command.attribute() == TaskAttribute.ACA) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (descriptor.access() != CommandDescriptor.MediumAccess.NONE) {
+            switch (lu.mediumState()) {
+                case STOPPED -> {
+                    task.fail(SenseReason.NOT_READY_INITIALIZING_COMMAND_REQUIRED);
+                    return;
+                }
+                case EJECTED -> {
+                    task.fail(SenseReason.MEDIUM_NOT_PRESENT);
+                    return;
+                }
+                case READY -> {}
+            }
+        }
+        if (descriptor.access() == CommandDescriptor.MediumAccess.WRITE && lu.writeProtected()) {
+            task.fail(SenseReason.WRITE_PROTECTED);
+            return;
+        }
+        descriptor.executor().execute(task);
+    }
+
+    /** SPC-5 §5.14: INQUIRY, REPORT LUNS and REQUEST SENSE neither report nor clear a unit attention. */
+    private static boolean reportsUnitAttention(int opcode) {
+        return opcode != ScsiOpcode.INQUIRY && opcode != ScsiOpcode.REPORT_LUNS && opcode != ScsiOpcode.REQUEST_SENSE;
+    }
+
+    private SenseReason initialUnitAttention(ItNexus nexus) {
+        return lostNexuses.contains(nexus)
+                ? SenseReason.I_T_NEXUS_LOSS_OCCURRED
+                : SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET;
     }
 
     /**
@@ -30,26 +147,51 @@ public final class ScsiTargetCore implements AutoCloseable {
      * {@code TASK ABORTED} status), so the fabric can answer the TMF after them.
      */
     public void taskManagement(TaskManagementRequest request, Consumer<TaskManagementResponse> done) {
-        throw new UnsupportedOperationException("not yet");
+        boolean targetWide = request.function() == TaskManagementFunction.TARGET_WARM_RESET
+                || request.function() == TaskManagementFunction.TARGET_COLD_RESET;
+        LogicalUnit lu = byLun.get(request.lun());
+        if (lu == null && !targetWide) {
+            done.accept(TaskManagementResponse.INCORRECT_LOGICAL_UNIT_NUMBER);
+            return;
+        }
+        TaskManager.execute(request, lu, logicalUnits, done);
     }
 
     /** A new I_T nexus exists (iSCSI: a session reached full feature phase). */
     public void nexusEstablished(ItNexus nexus) {
-        throw new UnsupportedOperationException("not yet");
+        SenseReason initial = lostNexuses.remove(nexus)
+                ? SenseReason.I_T_NEXUS_LOSS_OCCURRED
+                : SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET;
+        for (LogicalUnit lu : logicalUnits) {
+            lu.unitAttentions().register(nexus, initial);
+        }
     }
 
     /** The I_T nexus is gone (session closed or reinstated): abort its tasks (SAM-5 §6.3.4 I_T nexus loss). */
     public void nexusLost(ItNexus nexus) {
-        throw new UnsupportedOperationException("not yet");
+        lostNexuses.add(nexus);
+        for (LogicalUnit lu : logicalUnits) {
+            TaskManager.nexusLost(lu, nexus);
+        }
     }
 
     public List<LogicalUnit> logicalUnits() {
-        throw new UnsupportedOperationException("not yet");
+        return logicalUnits;
+    }
+
+    public String targetName() {
+        return targetName;
     }
 
     /** Flush and close every logical unit's backing store. */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("not yet");
+        for (LogicalUnit lu : logicalUnits) {
+            try {
+                lu.device().close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing LUN {} ({}) failed", lu.lun(), lu.device().describe(), e);
+            }
+        }
     }
 }

@@ -85,6 +85,12 @@ final class ScsiTask {
         complete(ScsiResponse.checkCondition(SenseData.encode(reason, information, descriptor), commandTransferLength));
     }
 
+    boolean isDone() {
+        synchronized (this) {
+            return state == State.DONE;
+        }
+    }
+
     boolean isRunning() {
         synchronized (this) {
             return state == State.RUNNING;

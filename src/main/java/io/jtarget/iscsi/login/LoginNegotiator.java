@@ -97,6 +97,11 @@ public final class LoginNegotiator {
         return Optional.ofNullable(initiatorName);
     }
 
+    /** For logs: the InitiatorName, or "(unknown)" before the first request was accepted. */
+    public String initiatorNameOrUnknown() {
+        return initiatorName == null ? "(unknown)" : initiatorName;
+    }
+
     /** The TargetName of a normal session, once the first request has been accepted. */
     public Optional<String> targetName() {
         return Optional.ofNullable(target).map(TargetDirectory.TargetIdentity::name);

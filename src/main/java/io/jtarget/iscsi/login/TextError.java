@@ -10,7 +10,7 @@ public enum TextError {
     EMPTY_PAIR,
     /** A pair without '='. */
     MISSING_EQUALS,
-    /** A key that is empty or not a standard-label / X- / X# extension name. */
+    /** A key that is empty, does not start with a letter, or has characters outside §6.1's label set. */
     INVALID_KEY_NAME,
     /** A key longer than 63 bytes. */
     KEY_TOO_LONG,

@@ -127,7 +127,9 @@ public final class TextParameters {
 
     /**
      * RFC 7143 §6.1: a key is a standard-label (a capital letter, then letters, digits, '.', '-',
-     * '+', '@', '_'), or an extension key "X-..." / "X#..." using the same characters.
+     * '+', '@', '_'), or an extension key "X-..." / "X#..." using the same characters. A lower-case
+     * first letter is accepted too: RFC 7144 §2.1 defines "iSCSIProtocolLevel", and a key that is
+     * merely unknown deserves NotUnderstood, not a failed login.
      */
     static boolean isValidKeyName(String key) {
         byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
@@ -135,7 +137,7 @@ public final class TextParameters {
     }
 
     private static boolean isValidKeyName(byte[] bytes, int from, int to) {
-        if (to <= from || bytes[from] < 'A' || bytes[from] > 'Z') {
+        if (to <= from || !isLetter(bytes[from])) {
             return false;
         }
         for (int i = from + 1; i < to; i++) {
@@ -146,6 +148,10 @@ public final class TextParameters {
             }
         }
         return true;
+    }
+
+    private static boolean isLetter(byte c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
     private static boolean isLabelCharacter(byte c) {

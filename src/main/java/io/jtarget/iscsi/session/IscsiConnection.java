@@ -14,6 +14,7 @@ import io.jtarget.scsi.TaskAttribute;
 import io.jtarget.scsi.TaskManagementFunction;
 import io.jtarget.scsi.TaskManagementRequest;
 import io.jtarget.scsi.TaskManagementResponse;
+import io.jtarget.scsi.TransportError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -218,7 +219,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     /** Login succeeded: switch digests and limits for the next PDU (§13.1, §13.12), start the session. */
     void enterFullFeature(Session session) {
         this.session = session;
-        this.limits = session.limits();
+        this.limits = TransferLimits.from(session.parameters());
         session.connection = this;
         digests.set(limits.headerDigest(), limits.dataDigest());
         decoder.setDigests(limits.headerDigest(), limits.dataDigest());
@@ -504,23 +505,27 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         int length = pdu.data().readableBytes();
         boolean finalBit = pdu.finalBit();
         IscsiTask task = tasks.get(itt);
+        if (log.isTraceEnabled()) {
+            log.trace("{}: Data-Out itt=0x{} ttt=0x{} offset={} length={} DataSN={} F={}", peer(),
+                    Integer.toHexString(itt), Integer.toHexString(ttt), offset, length, dataSn, finalBit);
+        }
         if (task == null || task.state != IscsiTask.State.RECEIVING_DATA) {
             // §11.7: data for a task that was aborted or already answered is discarded.
             log.debug("{}: Data-Out for unknown or finished itt=0x{} discarded", peer(), Integer.toHexString(itt));
             return;
         }
         if (offset < 0 || (long) offset + length > Integer.toUnsignedLong(task.expectedLength)) {
-            protocolErrorInTask(pdu, task, "Data-Out beyond the expected data transfer length");
+            protocolErrorInTask(pdu, task, TransportError.TOO_MUCH_WRITE_DATA, "Data-Out beyond the expected data transfer length");
             return;
         }
         if (ttt == Bhs.RESERVED_TAG) {
             // Unsolicited data (§13.10): within [immediate length, FirstBurstLength), F ends the sequence.
             if (!task.unsolicitedPending || offset + length > task.unsolicitedEnd) {
-                protocolErrorInTask(pdu, task, "unsolicited Data-Out not allowed here");
+                protocolErrorInTask(pdu, task, TransportError.UNEXPECTED_UNSOLICITED_DATA, "unsolicited Data-Out not allowed here");
                 return;
             }
             if (dataSn != task.unsolicitedDataSn++) {
-                protocolErrorInTask(pdu, task, "unsolicited Data-Out out of DataSN order");
+                protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "unsolicited Data-Out out of DataSN order");
                 return;
             }
             storeData(task, offset, pdu.data());
@@ -530,18 +535,18 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         } else {
             IscsiTask.Solicitation s = task.solicitations.get(ttt);
             if (s == null || tasksByTtt.get(ttt) != task) {
-                protocolErrorInTask(pdu, task, "Data-Out with an unknown Target Transfer Tag");
+                protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "Data-Out with an unknown Target Transfer Tag");
                 return;
             }
             if (offset < s.offset || offset + length > s.offset + s.length || dataSn != s.nextDataSn++) {
-                protocolErrorInTask(pdu, task, "Data-Out outside its R2T or out of DataSN order");
+                protocolErrorInTask(pdu, task, TransportError.DATA_OFFSET_ERROR, "Data-Out outside its R2T or out of DataSN order");
                 return;
             }
             storeData(task, offset, pdu.data());
             s.received += length;
             if (finalBit || s.received >= s.length) {
                 if (s.received < s.length) {
-                    protocolErrorInTask(pdu, task, "solicited sequence ended short of the R2T's length");
+                    protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "solicited sequence ended short of the R2T's length");
                     return;
                 }
                 task.solicitations.remove(ttt);
@@ -556,15 +561,19 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A Data-Out that breaks the rules of its task. At ErrorRecoveryLevel 0 a task cannot be
-     * recovered within the connection (§7.1.1, §7.2): reject the PDU and drop the connection,
-     * which ends the session; the initiator recovers by logging in again.
+     * A Data-Out that breaks the rules of its task. Without error recovery (ErrorRecoveryLevel 0)
+     * the task cannot be repaired, but the connection can go on: reject the PDU (§11.17), end the
+     * task with CHECK CONDITION / ABORTED COMMAND (§11.4.7.2), and discard any Data-Out that
+     * still arrives for it.
      */
-    private void protocolErrorInTask(IscsiPdu pdu, IscsiTask task, String why) {
-        log.warn("{}: {} (itt=0x{}); rejecting and closing", peer(), why, Integer.toHexString(task.itt));
+    private void protocolErrorInTask(IscsiPdu pdu, IscsiTask task, TransportError error, String why) {
+        log.warn("{}: {} (itt=0x{}); rejecting the PDU and ending the task", peer(), why, Integer.toHexString(task.itt));
         reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR);
-        abortLocally(task);
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        dropTaskData(task);
+        task.state = IscsiTask.State.DONE;
+        tasks.remove(task.itt);
+        numberedDone(task.immediate);
+        sendResponse(task, ScsiStatus.CHECK_CONDITION, error.sense(), 0, 0, 0);
     }
 
     private void dropTaskData(IscsiTask task) {
@@ -645,28 +654,26 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private void sendResult(IscsiTask task, ScsiResponse response) {
         long edtl = Integer.toUnsignedLong(task.expectedLength);
         ByteBuf dataIn = response.dataIn();
+        boolean readDirection = task.direction == ScsiCommand.DataDirection.READ
+                || task.direction == ScsiCommand.DataDirection.BIDIRECTIONAL;
+        // What the command would have transferred: Data-In it produced, else the CDB's Data-Out.
+        long wanted;
+        if (readDirection || (dataIn != null && dataIn.isReadable() && !task.writesData())) {
+            wanted = dataIn == null ? 0 : dataIn.readableBytes();
+        } else {
+            wanted = Integer.toUnsignedLong(response.commandTransferLength());
+        }
         int residualFlags = 0;
         long residual = 0;
-        if (task.direction == ScsiCommand.DataDirection.READ || (dataIn != null && dataIn.isReadable())) {
-            long produced = dataIn == null ? 0 : dataIn.readableBytes();
-            if (produced > edtl) {
-                residualFlags = Bhs.ScsiResponse.OVERFLOW_BIT;
-                residual = produced - edtl;
-            } else if (produced < edtl) {
-                residualFlags = Bhs.ScsiResponse.UNDERFLOW_BIT;
-                residual = edtl - produced;
-            }
-        } else if (task.writesData() || response.commandTransferLength() > 0) {
-            long wanted = Integer.toUnsignedLong(response.commandTransferLength());
-            if (wanted > edtl) {
-                residualFlags = Bhs.ScsiResponse.OVERFLOW_BIT;
-                residual = wanted - edtl;
-            } else if (wanted < edtl) {
-                residualFlags = Bhs.ScsiResponse.UNDERFLOW_BIT;
-                residual = edtl - wanted;
-            }
+        if (wanted > edtl) {
+            residualFlags = Bhs.ScsiResponse.OVERFLOW_BIT;
+            residual = wanted - edtl;
+        } else if (wanted < edtl) {
+            residualFlags = Bhs.ScsiResponse.UNDERFLOW_BIT;
+            residual = edtl - wanted;
         }
-        int toSend = dataIn == null ? 0 : (int) Math.min(dataIn.readableBytes(), edtl);
+        // Data-In only when the initiator declared a read (R bit, §11.3.1), at most EDTL of it.
+        int toSend = dataIn == null || !readDirection ? 0 : (int) Math.min(dataIn.readableBytes(), edtl);
         boolean collapse = response.status() == ScsiStatus.GOOD && toSend > 0 && task.direction != ScsiCommand.DataDirection.BIDIRECTIONAL;
         int dataSn = 0;
         if (toSend > 0) {
@@ -766,7 +773,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 // §11.5.1: a task we have not received, whose RefCmdSN is within the window and
                 // before this TMF, counts as received-and-aborted: answer Function Complete.
                 boolean notYetReceived = SerialNumbers.inWindow(refCmdSn, expCmdSn(), maxCmdSn())
-                        && SerialNumbers.lessThan(refCmdSn, cmdSn) && !immediate;
+                        && SerialNumbers.lessThan(refCmdSn, cmdSn);
                 sendTmfResponse(itt, notYetReceived ? Bhs.TaskManagement.FUNCTION_COMPLETE
                         : Bhs.TaskManagement.TASK_DOES_NOT_EXIST);
                 numberedDone(immediate);
@@ -915,6 +922,11 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
     TransferLimits limits() {
         return limits;
+    }
+
+    void updateParameters(io.jtarget.iscsi.login.NegotiatedParameters updated) {
+        session.updateParameters(updated);
+        limits = TransferLimits.from(updated);
     }
 
     // ---------------------------------------------------------------- Logout (§11.14, §11.15)

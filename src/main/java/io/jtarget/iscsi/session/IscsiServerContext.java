@@ -1,10 +1,8 @@
 package io.jtarget.iscsi.session;
 
 import io.jtarget.config.ServerConfig;
-import io.jtarget.iscsi.login.KeyValue;
 import io.jtarget.iscsi.login.LoginSettings;
 import io.jtarget.iscsi.login.TargetDirectory;
-import io.jtarget.iscsi.login.TextKeys;
 import java.util.Optional;
 import io.netty.channel.group.ChannelGroup;
 import java.net.InetSocketAddress;
@@ -63,16 +61,6 @@ public final class IscsiServerContext {
     /** Access control (the security issue adds per-target initiator lists); today every initiator may log in. */
     public boolean mayAccess(String initiatorName, String targetName) {
         return true;
-    }
-
-    /**
-     * The answer to a key offered in a full-feature-phase Text Request other than SendTargets.
-     * Renegotiating operational keys after login is optional for a target (RFC 7143 §6.2); we
-     * answer keys we know with Reject and keys we don't with NotUnderstood (§6.2.1).
-     */
-    public KeyValue answerFullFeatureKey(KeyValue offered) {
-        boolean known = io.jtarget.iscsi.login.KeyRegistry.lookup(offered.key()).isPresent();
-        return KeyValue.of(offered.key(), known ? TextKeys.REJECT : TextKeys.NOT_UNDERSTOOD);
     }
 
     /** iSCSI names compare case-insensitively after stringprep (RFC 7143 §4.2.7.1; we fold case). */

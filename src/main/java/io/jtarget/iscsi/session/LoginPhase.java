@@ -229,16 +229,6 @@ final class LoginPhase {
                 return Optional.of(new LoginFailure(LoginStatus.NOT_FOUND, "unknown target"));
             }
         }
-        TransferLimits limits = new TransferLimits(
-                p.initiatorMaxRecvDataSegmentLength(),
-                p.targetMaxRecvDataSegmentLength(),
-                p.maxBurstLength(),
-                p.firstBurstLength(),
-                p.initialR2T(),
-                p.immediateData(),
-                p.maxOutstandingR2T(),
-                p.headerDigest(),
-                p.dataDigest());
         String targetName = target == null ? "" : target.name();
         ItNexus nexus = new ItNexus(
                 String.format("%s,i,0x%012x", p.initiatorName(), isid),
@@ -246,7 +236,7 @@ final class LoginPhase {
                 IscsiServerContext.PORTAL_GROUP_TAG);
         Session session = new Session(isid, p.initiatorName(), p.initiatorAlias().orElse(null),
                 p.sessionType() == SessionType.NORMAL ? Session.Type.NORMAL : Session.Type.DISCOVERY,
-                target, nexus, limits, new CommandWindow(cmdSn, server.limits().maxCommandsPerSession()));
+                target, nexus, p, new CommandWindow(cmdSn, server.limits().maxCommandsPerSession()));
         Optional<Session> replaced = server.sessions().register(session);
         replaced.ifPresent(old -> {
             // Session reinstatement: the old nexus' tasks are aborted before the new one starts.

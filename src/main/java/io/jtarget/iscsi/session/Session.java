@@ -1,5 +1,6 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.iscsi.login.NegotiatedParameters;
 import io.jtarget.scsi.ItNexus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,7 @@ public final class Session {
     private final Type type;
     private final ExportedTarget target;
     private final ItNexus nexus;
-    private final TransferLimits limits;
+    private NegotiatedParameters parameters;
     final CommandWindow window;
     private int tsih;
     private State state = State.FULL_FEATURE;
@@ -46,14 +47,14 @@ public final class Session {
     volatile IscsiConnection connection;
 
     Session(long isid, String initiatorName, String initiatorAlias, Type type, ExportedTarget target,
-            ItNexus nexus, TransferLimits limits, CommandWindow window) {
+            ItNexus nexus, NegotiatedParameters parameters, CommandWindow window) {
         this.isid = isid;
         this.initiatorName = initiatorName;
         this.initiatorAlias = initiatorAlias;
         this.type = type;
         this.target = target;
         this.nexus = nexus;
-        this.limits = limits;
+        this.parameters = parameters;
         this.window = window;
         this.key = new SessionRegistry.Key(initiatorName, isid,
                 target == null ? "" : target.name());
@@ -101,8 +102,13 @@ public final class Session {
         return nexus;
     }
 
-    public TransferLimits limits() {
-        return limits;
+    /** The operational parameters in force (login, then any full-feature Text re-declaration). */
+    public NegotiatedParameters parameters() {
+        return parameters;
+    }
+
+    void updateParameters(NegotiatedParameters updated) {
+        this.parameters = updated;
     }
 
     State state() {

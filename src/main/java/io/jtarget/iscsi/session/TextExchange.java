@@ -1,7 +1,9 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.iscsi.login.DiscoverableTarget;
+import io.jtarget.iscsi.login.FullFeatureTextNegotiator;
 import io.jtarget.iscsi.login.KeyValue;
-import io.jtarget.iscsi.login.TextKeys;
+import io.jtarget.iscsi.login.TargetPortal;
 import io.jtarget.iscsi.login.TextParameters;
 import io.jtarget.iscsi.pdu.Bhs;
 import io.jtarget.iscsi.pdu.IscsiPdu;
@@ -71,15 +73,16 @@ final class TextExchange {
             return;
         }
         offered = ((TextParameters.Decoded.Ok) decoded).pairs();
-        List<KeyValue> answer = new ArrayList<>();
-        for (KeyValue kv : offered) {
-            if (kv.key().equals(TextKeys.SEND_TARGETS)) {
-                answer.addAll(sendTargets(connection, server, session, kv.value()));
-            } else {
-                answer.add(server.answerFullFeatureKey(kv));
-            }
+        FullFeatureTextNegotiator.TextResult result =
+                FullFeatureTextNegotiator.respond(offered, session.parameters(), visibleTargets(connection, server, session));
+        if (result instanceof FullFeatureTextNegotiator.TextResult.ProtocolError) {
+            connection.reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR);
+            return;
         }
-        responseText = Unpooled.wrappedBuffer(TextParameters.encode(answer));
+        FullFeatureTextNegotiator.TextResult.Answer answer = (FullFeatureTextNegotiator.TextResult.Answer) result;
+        // A re-declared MaxRecvDataSegmentLength applies to what we send after this exchange (§13.12).
+        connection.updateParameters(answer.parameters());
+        responseText = Unpooled.wrappedBuffer(TextParameters.encode(answer.response()));
         responseItt = itt;
         sendNextChunk(connection, lun);
     }
@@ -100,50 +103,29 @@ final class TextExchange {
         }
     }
 
-    /**
-     * SendTargets (§13.3, Appendix C): in a discovery session "All" lists every target and a name
-     * lists that target; in a normal session only the session's own target is reported.
-     */
-    private static List<KeyValue> sendTargets(IscsiConnection connection, IscsiServerContext server, Session session,
-            String value) {
-        List<ExportedTarget> listed = new ArrayList<>();
-        if (session.type() == Session.Type.NORMAL) {
-            if (value.isEmpty() || value.equalsIgnoreCase(session.target().name())) {
-                listed.add(session.target());
-            }
-        } else if (value.equals(TextKeys.SEND_TARGETS_ALL)) {
-            listed.addAll(server.targets());
-        } else {
-            ExportedTarget t = server.target(value);
-            if (t != null) {
-                listed.add(t);
+    /** Targets this initiator may see, with the portal addresses it can reach (§13.3, Appendix C). */
+    private static List<DiscoverableTarget> visibleTargets(IscsiConnection connection, IscsiServerContext server,
+            Session session) {
+        List<TargetPortal> portals = new ArrayList<>();
+        for (InetSocketAddress portal : server.portals()) {
+            portals.add(TargetPortal.of(reachable(portal, connection.localAddress()), IscsiServerContext.PORTAL_GROUP_TAG));
+        }
+        List<DiscoverableTarget> visible = new ArrayList<>();
+        for (ExportedTarget t : server.targets()) {
+            if (server.mayAccess(session.initiatorName(), t.name())) {
+                visible.add(new DiscoverableTarget(t.name(), portals));
             }
         }
-        List<KeyValue> out = new ArrayList<>();
-        for (ExportedTarget t : listed) {
-            if (!server.mayAccess(session.initiatorName(), t.name())) {
-                continue;
-            }
-            out.add(KeyValue.of(TextKeys.TARGET_NAME, t.name()));
-            for (InetSocketAddress portal : server.portals()) {
-                out.add(KeyValue.of(TextKeys.TARGET_ADDRESS, address(portal, connection.localAddress())
-                        + "," + IscsiServerContext.PORTAL_GROUP_TAG));
-            }
-        }
-        return out;
+        return visible;
     }
 
     /** A wildcard listener is reported as the address the initiator reached us on. */
-    private static String address(InetSocketAddress portal, InetSocketAddress local) {
+    private static InetSocketAddress reachable(InetSocketAddress portal, InetSocketAddress local) {
         InetAddress a = portal.getAddress();
         if (a == null || a.isAnyLocalAddress()) {
-            a = local.getAddress();
+            return new InetSocketAddress(local.getAddress(), portal.getPort());
         }
-        String host = a.getHostAddress();
-        if (host.indexOf('%') >= 0) {
-            host = host.substring(0, host.indexOf('%'));
-        }
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + portal.getPort();
+        return portal;
     }
 
     private int newTtt() {

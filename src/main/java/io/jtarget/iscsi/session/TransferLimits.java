@@ -22,4 +22,17 @@ public record TransferLimits(
         boolean immediateData,
         int maxOutstandingR2T,
         boolean headerDigest,
-        boolean dataDigest) {}
+        boolean dataDigest) {
+    public static TransferLimits from(io.jtarget.iscsi.login.NegotiatedParameters p) {
+        return new TransferLimits(
+                p.initiatorMaxRecvDataSegmentLength(),
+                p.targetMaxRecvDataSegmentLength(),
+                p.maxBurstLength(),
+                p.firstBurstLength(),
+                p.initialR2T(),
+                p.immediateData(),
+                p.maxOutstandingR2T(),
+                p.headerDigest(),
+                p.dataDigest());
+    }
+}

@@ -1,0 +1,129 @@
+package io.jtarget.scsi;
+
+import io.jtarget.backstore.BlockDevice;
+import io.jtarget.backstore.IoCallback;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Set;
+
+/** In-memory block device for tests; in manual mode operations wait until the test completes them. */
+final class FakeBlockDevice implements BlockDevice {
+    private final int blockSize;
+    private final long blockCount;
+    private final byte[] data;
+    private final boolean writeCache;
+    private final Deque<Runnable> pending = new ArrayDeque<>();
+    boolean manual;
+    boolean failNext;
+    boolean lastWriteFua;
+    int writes;
+    int flushes;
+    boolean closed;
+
+    FakeBlockDevice(int blockSize, long blockCount, boolean writeCache) {
+        this.blockSize = blockSize;
+        this.blockCount = blockCount;
+        this.data = new byte[(int) Math.min(blockCount * blockSize, 64L * 1024 * 1024)];
+        this.writeCache = writeCache;
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public long blockCount() {
+        return blockCount;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return Set.of();
+    }
+
+    @Override
+    public boolean writeCacheEnabled() {
+        return writeCache;
+    }
+
+    @Override
+    public String describe() {
+        return "fake:" + blockCount + "x" + blockSize;
+    }
+
+    @Override
+    public void read(ItNexus nexus, long lba, int blocks, ByteBuf dst, IoCallback done) {
+        run(() -> {
+            if (takeFailure(done)) {
+                return;
+            }
+            dst.writeBytes(data, (int) (lba * blockSize), blocks * blockSize);
+            done.complete(null);
+        });
+    }
+
+    @Override
+    public void write(ItNexus nexus, long lba, int blocks, ByteBuf src, boolean fua, IoCallback done) {
+        run(() -> {
+            if (takeFailure(done)) {
+                return;
+            }
+            src.getBytes(src.readerIndex(), data, (int) (lba * blockSize), blocks * blockSize);
+            lastWriteFua = fua;
+            writes++;
+            done.complete(null);
+        });
+    }
+
+    @Override
+    public void flush(ItNexus nexus, IoCallback done) {
+        run(() -> {
+            flushes++;
+            done.complete(null);
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    byte[] bytes(long lba, int blocks) {
+        byte[] out = new byte[blocks * blockSize];
+        System.arraycopy(data, (int) (lba * blockSize), out, 0, out.length);
+        return out;
+    }
+
+    void fill(long lba, int blocks, byte value) {
+        java.util.Arrays.fill(data, (int) (lba * blockSize), (int) ((lba + blocks) * blockSize), value);
+    }
+
+    int pendingCount() {
+        return pending.size();
+    }
+
+    /** Manual mode: finish the oldest outstanding operation. */
+    void completeNext() {
+        pending.removeFirst().run();
+    }
+
+    private boolean takeFailure(IoCallback done) {
+        if (failNext) {
+            failNext = false;
+            done.complete(new IOException("injected failure"));
+            return true;
+        }
+        return false;
+    }
+
+    private void run(Runnable op) {
+        if (manual) {
+            pending.addLast(op);
+        } else {
+            op.run();
+        }
+    }
+}
