@@ -34,6 +34,8 @@ public final class ScsiTargetCore implements AutoCloseable {
     private final CommandTable commands;
     /** I_T nexuses that were lost; their next establishment reports I_T NEXUS LOSS OCCURRED. */
     private final Set<ItNexus> lostNexuses = ConcurrentHashMap.newKeySet();
+    /** The target's ports by relative target port identifier (SAM-5 §4.7: one per iSCSI portal group). */
+    private final Map<Integer, String> targetPorts = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     public ScsiTargetCore(String targetName, List<LogicalUnit> logicalUnits) {
         this.targetName = targetName;
@@ -50,6 +52,14 @@ public final class ScsiTargetCore implements AutoCloseable {
         this.lunNumbers = sorted.stream().mapToInt(LogicalUnit::lun).toArray();
         this.spc = new SpcCommands(targetName, lunNumbers::clone);
         this.commands = new CommandTable(spc);
+        for (LogicalUnit lu : this.logicalUnits) {
+            lu.targetPorts(targetPorts);
+        }
+    }
+
+    /** Declare a target port (the fabric calls this for every portal group it serves the target on). */
+    public void addTargetPort(int relativeTargetPortId, String name) {
+        targetPorts.put(relativeTargetPortId, name);
     }
 
     /** Execute one command; {@code done} is called exactly once. */
@@ -110,6 +120,11 @@ public final class ScsiTargetCore implements AutoCloseable {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
+        // SAM-5 §5.3.1 / SPC-5 §5.14.3: one table decides which commands a reservation blocks.
+        if (lu.reservations().conflicts(command.nexus(), command.cdb())) {
+            task.reservationConflict();
+            return;
+        }
         if (descriptor.access() != CommandDescriptor.MediumAccess.NONE) {
             switch (lu.mediumState()) {
                 case STOPPED -> {
@@ -159,6 +174,7 @@ public final class ScsiTargetCore implements AutoCloseable {
 
     /** A new I_T nexus exists (iSCSI: a session reached full feature phase). */
     public void nexusEstablished(ItNexus nexus) {
+        targetPorts.putIfAbsent(nexus.relativeTargetPortId(), nexus.targetPort());
         SenseReason initial = lostNexuses.remove(nexus)
                 ? SenseReason.I_T_NEXUS_LOSS_OCCURRED
                 : SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET;

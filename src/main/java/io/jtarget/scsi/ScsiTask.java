@@ -85,6 +85,11 @@ final class ScsiTask {
         complete(ScsiResponse.checkCondition(SenseData.encode(reason, information, descriptor), commandTransferLength));
     }
 
+    /** SAM-5 §5.3.1 RESERVATION CONFLICT status: no sense data. */
+    void reservationConflict() {
+        complete(new ScsiResponse(ScsiStatus.RESERVATION_CONFLICT, null, null, commandTransferLength, false));
+    }
+
     boolean isDone() {
         synchronized (this) {
             return state == State.DONE;

@@ -105,6 +105,20 @@ final class TaskManager {
         barrier.arm();
     }
 
+    /**
+     * PREEMPT AND ABORT (SPC-5 §5.14.11.4.4): abort every task of the preempted I_T nexuses on the LU
+     * (never the PERSISTENT RESERVE OUT itself), then run {@code then}.
+     */
+    static void abortForPreempt(ScsiTask preempting, java.util.function.Predicate<ItNexus> preempted, Runnable then) {
+        AbortBarrier barrier = new AbortBarrier(then);
+        for (ScsiTask task : preempting.lu().taskSet().matching(preempted)) {
+            if (task != preempting) {
+                barrier.abort(task);
+            }
+        }
+        barrier.arm();
+    }
+
     /** SAM-5 §6.3.4 I_T nexus loss: abort the nexus' tasks; nobody waits for an answer. */
     static void nexusLost(LogicalUnit lu, ItNexus nexus) {
         AbortBarrier barrier = new AbortBarrier(() -> {});
