@@ -54,6 +54,7 @@ public final class ScsiTargetCore implements AutoCloseable {
         this.commands = new CommandTable(spc);
         for (LogicalUnit lu : this.logicalUnits) {
             lu.targetPorts(targetPorts);
+            lu.taskSet().starter(task -> startWaiting(task, lu));
         }
     }
 
@@ -71,11 +72,13 @@ public final class ScsiTargetCore implements AutoCloseable {
                 task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
             } else if (lu == null) {
                 noLogicalUnit(task);
-            } else if (!lu.taskSet().add(task)) {
-                // Not in the task set, so completing it cannot disturb the task holding the tag.
-                task.fail(SenseReason.OVERLAPPED_COMMANDS_ATTEMPTED);
             } else {
-                execute(task, lu);
+                switch (lu.taskSet().admit(task)) {
+                    // Not in the task set, so completing it cannot disturb the task holding the tag.
+                    case OVERLAPPED -> task.fail(SenseReason.OVERLAPPED_COMMANDS_ATTEMPTED);
+                    case START -> execute(task, lu);
+                    case WAIT -> {} // the task set starts it when the tasks it waits for have ended
+                }
             }
         } catch (RuntimeException e) {
             LOG.error("command {} failed on LUN {}", command.opcode(), command.lun(), e);
@@ -95,7 +98,24 @@ public final class ScsiTargetCore implements AutoCloseable {
         }
     }
 
+    /** A task that waited in the task set (behind ORDERED, HEAD OF QUEUE or a TMF) may now run. */
+    private void startWaiting(ScsiTask task, LogicalUnit lu) {
+        try {
+            execute(task, lu);
+        } catch (RuntimeException e) {
+            LOG.error("command {} failed on LUN {}", task.command().opcode(), lu.lun(), e);
+            if (!task.isDone()) {
+                task.fail(SenseReason.INTERNAL_TARGET_FAILURE);
+            }
+        }
+    }
+
     private void execute(ScsiTask task, LogicalUnit lu) {
+        if (!task.isRunning()) {
+            // Aborted while it was being started: deliver the aborted completion, run nothing.
+            task.complete(ScsiResponse.good(null, 0));
+            return;
+        }
         ScsiCommand command = task.command();
         int opcode = command.opcode();
         lu.unitAttentions().register(command.nexus(), initialUnitAttention(command.nexus()));
