@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
  * (unit attention → reservations → execute) in front of each logical unit. Fabrics (iSCSI
  * today, others later) talk to it only through this class and the callbacks they pass.
  *
- * <p>Pipeline order for a command: LUN lookup → unit attention (SPC-5 §5.14) → operation code →
- * CONTROL byte → medium state (SBC-4 §4.20) → write protection (SBC-4 §4.12) → the command's own CDB
- * checks and execution. Reservations and ALUA are not implemented yet.
+ * <p>Pipeline order for a command: LUN lookup → the LU's ordered task queue (task attributes, TMFs;
+ * see {@link TaskSet}) → unit attention (SPC-5 §5.14) → operation code → CONTROL byte → reservations
+ * (one table, {@link ReservationTable}) → medium state (SBC-4 §4.20) → write protection (SBC-4
+ * §4.12) → the command's own CDB checks and execution. ALUA is implicit with one active/optimized
+ * target port group, so it never refuses a command.
  *
  * <p>Thread-safety: every method may be called from any fabric thread (each connection's
  * event loop); completions may run on any thread.
