@@ -24,6 +24,10 @@ class TaskOrderingTest {
 
     @AfterEach
     void release() {
+        // Finish whatever a test left at the device so every Data-In buffer is delivered and released.
+        while (h.device.pendingCount() > 0) {
+            h.device.completeNext();
+        }
         h.device.manual = false;
         h.close();
     }
@@ -186,5 +190,24 @@ class TaskOrderingTest {
         assertThat(current[4 + ModePages.CONTROL_QAM_BYTE] & 0xF0).as("QAM 1h: unrestricted reordering")
                 .isEqualTo(ModePages.CONTROL_QAM_UNRESTRICTED);
         assertThat(current[4 + 4] & 0x30).as("UA_INTLCK_CTRL 00b").isZero();
+    }
+
+    @Test
+    void shouldKeepMoreDrasticPendingResetAndDropOlderConditionsOnReset() {
+        h.device.manual = false;
+        ItNexus fresh = new ItNexus("iqn.2024-01.test:fresh,i,0x000000000003", Harness.NEXUS.targetPort(), 1);
+        h.core.nexusEstablished(fresh); // POWER ON pending
+        h.lu.unitAttentions().raise(Harness.NEXUS, SenseReason.MODE_PARAMETERS_CHANGED);
+        tmf(Harness.OTHER, TaskManagementFunction.LOGICAL_UNIT_RESET, 0);
+        assertThat(Harness.sense(h.run(fresh, Cdbs.testUnitReady())))
+                .isEqualTo(Harness.expected(SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET));
+        assertThat(h.run(fresh, Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
+        // The reset superseded the older MODE PARAMETERS CHANGED; a newer one queues after the reset.
+        h.lu.unitAttentions().raise(Harness.NEXUS, SenseReason.RESERVATIONS_PREEMPTED);
+        assertThat(Harness.sense(h.run(Harness.NEXUS, Cdbs.testUnitReady())))
+                .isEqualTo(Harness.expected(SenseReason.BUS_DEVICE_RESET_FUNCTION_OCCURRED));
+        assertThat(Harness.sense(h.run(Harness.NEXUS, Cdbs.testUnitReady())))
+                .isEqualTo(Harness.expected(SenseReason.RESERVATIONS_PREEMPTED));
+        assertThat(h.run(Harness.NEXUS, Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
     }
 }
