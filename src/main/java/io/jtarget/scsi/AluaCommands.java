@@ -6,10 +6,10 @@ import java.util.Map;
  * Asymmetric logical unit access, implicit only (SPC-5 §5.16): INQUIRY reports TPGS=01b, every
  * target port is in one target port group whose state is active/optimized and never changes, and
  * REPORT TARGET PORT GROUPS (SPC-5 §6.36) says so. SET TARGET PORT GROUPS is not supported, as
- * SPC-5 §5.16.2.? allows when only implicit ALUA is.
+ * the standard allows when the TPGS field reports implicit asymmetric access only (SPC-5 §5.16).
  */
 final class AluaCommands {
-    /** The one target port group (SPC-5 §7.7.6.? target port group designator). */
+    /** The one target port group (reported in the VPD 83h target port group designator). */
     static final int TARGET_PORT_GROUP_ID = 1;
 
     /** INQUIRY byte 5 TPGS field (SPC-5 Table 148): 01b implicit asymmetric access only. */
@@ -36,7 +36,7 @@ final class AluaCommands {
 
     private AluaCommands() {}
 
-    /** MAINTENANCE IN (SPC-5 §6.?): the service actions this device server implements. */
+    /** MAINTENANCE IN (SPC-5 Annex E service actions): the ones this device server implements. */
     static void maintenanceIn(ScsiTask task, Map<Integer, String> targetPorts) {
         byte[] cdb = task.cdb();
         if ((cdb[1] & ReservationTable.SERVICE_ACTION_MASK) == ScsiOpcode.SA_REPORT_TARGET_PORT_GROUPS) {

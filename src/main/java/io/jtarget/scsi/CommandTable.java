@@ -29,7 +29,7 @@ final class CommandTable {
         add(ScsiOpcode.RELEASE_6, "RELEASE(6)", NONE, t -> ReservationCommands.release(t, false));
         add(ScsiOpcode.RELEASE_10, "RELEASE(10)", NONE, t -> ReservationCommands.release(t, true));
         // MAINTENANCE IN: REPORT TARGET PORT GROUPS. MAINTENANCE OUT (SET TARGET PORT GROUPS) stays
-        // unsupported: ALUA is implicit only (SPC-5 §5.16.2.2).
+        // unsupported: ALUA is implicit only (SPC-5 §5.16).
         add(ScsiOpcode.MAINTENANCE_IN, "MAINTENANCE IN", NONE, t -> AluaCommands.maintenanceIn(t, t.lu().targetPorts()));
 
         add(ScsiOpcode.READ_CAPACITY_10, "READ CAPACITY(10)", READ, SbcCommands::readCapacity10);

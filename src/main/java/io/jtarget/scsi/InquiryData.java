@@ -158,7 +158,7 @@ final class InquiryData {
         off = designator(d, off, CODE_SET_BINARY, ASSOCIATION_TARGET_PORT | DESIGNATOR_RELATIVE_TARGET_PORT, relativePort);
         off = designator(d, off, CODE_SET_UTF8, ASSOCIATION_TARGET_PORT | DESIGNATOR_SCSI_NAME_STRING, portName);
         off = designator(d, off, CODE_SET_UTF8, ASSOCIATION_TARGET_DEVICE | DESIGNATOR_SCSI_NAME_STRING, deviceName);
-        // SPC-5 §7.7.6.7 target port group designator (association: target port), for ALUA.
+        // SPC-5 §7.7.6 target port group designator (association: target port), for ALUA.
         designator(d, off, CODE_SET_BINARY, ASSOCIATION_TARGET_PORT | DESIGNATOR_TARGET_PORT_GROUP, portGroup);
         return d;
     }

@@ -162,7 +162,7 @@ final class PersistentReservations {
     }
 
     /**
-     * The pipeline's reservation check (SAM-5 §5.3.? RESERVATION CONFLICT): true when the command
+     * The pipeline's reservation check (SAM-5 §5.3 RESERVATION CONFLICT status): true when the command
      * must end with RESERVATION CONFLICT status.
      */
     boolean conflicts(ItNexus nexus, byte[] cdb) {

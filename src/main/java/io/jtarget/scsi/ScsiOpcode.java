@@ -42,7 +42,7 @@ final class ScsiOpcode {
     static final int PERSISTENT_RESERVE_OUT = 0x5F;
     static final int MAINTENANCE_IN = 0xA3;
     static final int MAINTENANCE_OUT = 0xA4;
-    /** MAINTENANCE IN / OUT service actions (SPC-5 Table E.?): REPORT / SET TARGET PORT GROUPS. */
+    /** MAINTENANCE IN / OUT service actions (SPC-5 Annex E): REPORT / SET TARGET PORT GROUPS. */
     static final int SA_REPORT_TARGET_PORT_GROUPS = 0x0A;
     static final int SA_SET_TARGET_PORT_GROUPS = 0x0A;
 
