@@ -64,6 +64,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Where the default LUN's file lives (default: ./${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where state that must survive a restart is kept (persistent reservations "
+                    + "registered with APTPL; default: the --data-dir).")
+    Path stateDir;
+
     @Option(names = "--read-only", description = "Export every LUN write-protected.")
     boolean readOnly;
 
@@ -142,7 +147,8 @@ public final class ServeCommand implements Callable<Integer> {
                 Duration.ofSeconds(positive("--nop-timeout", nopTimeout, false)),
                 Duration.ofSeconds(positive("--login-timeout", loginTimeout, false)),
                 positive("--queue-depth", queueDepth, false));
-        return new ServerConfig(portals, List.of(new TargetConfig(target, lunConfigs)), limits);
+        return new ServerConfig(portals, List.of(new TargetConfig(target, lunConfigs)), limits,
+                stateDir != null ? stateDir : dataDir);
     }
 
     private int positive(String option, int value, boolean zeroAllowed) {
@@ -178,8 +184,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     static void printBanner(IscsiServer server, PrintWriter out) {
         out.println("jtarget is serving");
+        int tag = 0;
         for (InetSocketAddress portal : server.boundAddresses()) {
-            out.println("  portal  " + hostPort(portal) + ",1");
+            // Each portal is its own portal group (one SCSI target port per portal).
+            out.println("  portal  " + hostPort(portal) + "," + ++tag);
         }
         for (ExportedTarget t : server.targets()) {
             out.println("  target  " + t.name());

@@ -1,6 +1,7 @@
 package io.jtarget.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -11,11 +12,18 @@ import java.util.List;
  * @param portals addresses to listen on (one portal group, tag 1)
  * @param targets exported targets
  * @param limits explicit, configurable bounds
+ * @param stateDir where state that must survive a restart lives (persistent reservations with
+ *     APTPL=1); null keeps no such state
  */
-public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits) {
+public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits, Path stateDir) {
     public ServerConfig {
         portals = List.copyOf(portals);
         targets = List.copyOf(targets);
+    }
+
+    /** A configuration without a state directory. */
+    public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits) {
+        this(portals, targets, limits, null);
     }
 
     /**

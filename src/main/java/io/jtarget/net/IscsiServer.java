@@ -14,6 +14,7 @@ import io.jtarget.iscsi.session.IscsiConnection;
 import io.jtarget.iscsi.session.IscsiServerContext;
 import io.jtarget.iscsi.session.Session;
 import io.jtarget.scsi.LogicalUnit;
+import io.jtarget.scsi.PrStore;
 import io.jtarget.scsi.ScsiTargetCore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -37,6 +38,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -103,7 +105,7 @@ public final class IscsiServer implements AutoCloseable {
         List<Channel> listeners = new ArrayList<>();
         try {
             for (TargetConfig target : config.targets()) {
-                exported.add(openTarget(target, dispatcher));
+                exported.add(openTarget(target, dispatcher, config.stateDir()));
             }
             IscsiServerContext context = new IscsiServerContext(exported, limits, channels);
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -128,6 +130,11 @@ public final class IscsiServer implements AutoCloseable {
                 Channel listener = bootstrap.bind(portal).sync().channel();
                 listeners.add(listener);
                 context.addPortal((InetSocketAddress) listener.localAddress());
+                // Each portal is one target port of every target (its portal group tag is its position).
+                int tag = context.portals().size();
+                for (ExportedTarget t : exported) {
+                    t.core().addTargetPort(tag, String.format("%s,t,0x%04x", t.name(), tag));
+                }
             }
             log.info("listening on {} ({} event loops, {} transport)", context.portals(), loopThreads,
                     epoll ? "epoll" : "nio");
@@ -141,12 +148,16 @@ public final class IscsiServer implements AutoCloseable {
         }
     }
 
-    private static ExportedTarget openTarget(TargetConfig target, FairQueueExecutor dispatcher) {
+    private static ExportedTarget openTarget(TargetConfig target, FairQueueExecutor dispatcher, Path stateDir) {
         List<LogicalUnit> units = new ArrayList<>();
         try {
             for (LunConfig lun : target.luns()) {
                 BlockDevice device = BlockDevices.open(lun.backing(), dispatcher);
-                units.add(new LogicalUnit(lun.lun(), device, lun.readOnly(), serialFor(target.name(), lun)));
+                LogicalUnit unit = new LogicalUnit(lun.lun(), device, lun.readOnly(), serialFor(target.name(), lun));
+                units.add(unit);
+                if (stateDir != null) {
+                    unit.persistReservationsIn(PrStore.forLogicalUnit(stateDir, unit.serial()));
+                }
             }
         } catch (IOException e) {
             units.forEach(u -> u.device().close());

@@ -17,8 +17,21 @@ final class AbortBarrier {
 
     /** @return true if the task was still running and is now being aborted */
     boolean abort(ScsiTask task) {
+        return abort(task, false);
+    }
+
+    /**
+     * @param reportStatus end the task with TASK ABORTED status instead of silently (TAS=1 and the
+     *     task belongs to another I_T nexus than the one that aborted it, SAM-5 §5.6)
+     * @return true if the task was still running and is now being aborted
+     */
+    boolean abort(ScsiTask task, boolean reportStatus) {
         outstanding.incrementAndGet();
-        if (task.abort(this::arrive)) {
+        if (task.abort(this::arrive, reportStatus)) {
+            if (task.lu() != null && task.lu().taskSet().cancelWaiting(task)) {
+                // It never started: nothing else will complete it.
+                task.complete(ScsiResponse.good(null, 0));
+            }
             return true;
         }
         arrive();

@@ -22,6 +22,15 @@ final class CommandTable {
         add(ScsiOpcode.MODE_SENSE_10, "MODE SENSE(10)", NONE, t -> spc.modeSense(t, true));
         add(ScsiOpcode.MODE_SELECT_6, "MODE SELECT(6)", NONE, t -> spc.modeSelect(t, false));
         add(ScsiOpcode.MODE_SELECT_10, "MODE SELECT(10)", NONE, t -> spc.modeSelect(t, true));
+        add(ScsiOpcode.PERSISTENT_RESERVE_IN, "PERSISTENT RESERVE IN", NONE, ReservationCommands::persistentReserveIn);
+        add(ScsiOpcode.PERSISTENT_RESERVE_OUT, "PERSISTENT RESERVE OUT", NONE, ReservationCommands::persistentReserveOut);
+        add(ScsiOpcode.RESERVE_6, "RESERVE(6)", NONE, t -> ReservationCommands.reserve(t, false));
+        add(ScsiOpcode.RESERVE_10, "RESERVE(10)", NONE, t -> ReservationCommands.reserve(t, true));
+        add(ScsiOpcode.RELEASE_6, "RELEASE(6)", NONE, t -> ReservationCommands.release(t, false));
+        add(ScsiOpcode.RELEASE_10, "RELEASE(10)", NONE, t -> ReservationCommands.release(t, true));
+        // MAINTENANCE IN: REPORT TARGET PORT GROUPS. MAINTENANCE OUT (SET TARGET PORT GROUPS) stays
+        // unsupported: ALUA is implicit only (SPC-5 §5.16).
+        add(ScsiOpcode.MAINTENANCE_IN, "MAINTENANCE IN", NONE, t -> AluaCommands.maintenanceIn(t, t.lu().targetPorts()));
 
         add(ScsiOpcode.READ_CAPACITY_10, "READ CAPACITY(10)", READ, SbcCommands::readCapacity10);
         add(ScsiOpcode.SERVICE_ACTION_IN_16, "SERVICE ACTION IN(16)", READ, SbcCommands::serviceActionIn16);

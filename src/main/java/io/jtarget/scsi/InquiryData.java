@@ -55,6 +55,7 @@ final class InquiryData {
     static final int ASSOCIATION_TARGET_DEVICE = 0x20;
     static final int DESIGNATOR_NAA = 0x3;
     static final int DESIGNATOR_RELATIVE_TARGET_PORT = 0x4;
+    static final int DESIGNATOR_TARGET_PORT_GROUP = 0x5;
     static final int DESIGNATOR_SCSI_NAME_STRING = 0x8;
     static final int NAA_IEEE_REGISTERED_EXTENDED = 0x6;
     /**
@@ -79,6 +80,8 @@ final class InquiryData {
         d[2] = (byte) VERSION_SPC4;
         d[3] = (byte) (HISUP | RESPONSE_DATA_FORMAT);
         d[4] = (byte) (STANDARD_LENGTH - 5);
+        // SPC-5 §6.7.2 TPGS=01b: implicit ALUA (one active/optimized target port group).
+        d[5] = (byte) AluaCommands.TPGS_IMPLICIT;
         d[7] = (byte) CMDQUE;
         Bytes.putAscii(d, VENDOR_OFFSET, 8, VENDOR);
         Bytes.putAscii(d, PRODUCT_OFFSET, 16, PRODUCT);
@@ -136,7 +139,8 @@ final class InquiryData {
 
     /**
      * SPC-5 §7.7.6: an NAA 6 designator of the logical unit (stable: derived from its serial), the
-     * relative target port and the target port's name, and the target device's name.
+     * relative target port and the target port's name, the target device's name, and the target
+     * port group (SPC-5 §5.16).
      */
     private static byte[] deviceIdentification(LogicalUnit lu, String targetName, ItNexus nexus) {
         byte[] naa = naaDesignator(lu.serial());
@@ -144,14 +148,18 @@ final class InquiryData {
         Bytes.putU16(relativePort, 2, nexus.relativeTargetPortId());
         byte[] portName = scsiNameString(nexus.targetPort());
         byte[] deviceName = scsiNameString(targetName);
+        byte[] portGroup = new byte[4];
+        Bytes.putU16(portGroup, 2, AluaCommands.TARGET_PORT_GROUP_ID);
 
-        int length = 4 * 4 + naa.length + relativePort.length + portName.length + deviceName.length;
+        int length = 5 * 4 + naa.length + relativePort.length + portGroup.length + portName.length + deviceName.length;
         byte[] d = page(PAGE_DEVICE_IDENTIFICATION, length);
         int off = VPD_HEADER_LENGTH;
         off = designator(d, off, CODE_SET_BINARY, ASSOCIATION_LOGICAL_UNIT | DESIGNATOR_NAA, naa);
         off = designator(d, off, CODE_SET_BINARY, ASSOCIATION_TARGET_PORT | DESIGNATOR_RELATIVE_TARGET_PORT, relativePort);
         off = designator(d, off, CODE_SET_UTF8, ASSOCIATION_TARGET_PORT | DESIGNATOR_SCSI_NAME_STRING, portName);
-        designator(d, off, CODE_SET_UTF8, ASSOCIATION_TARGET_DEVICE | DESIGNATOR_SCSI_NAME_STRING, deviceName);
+        off = designator(d, off, CODE_SET_UTF8, ASSOCIATION_TARGET_DEVICE | DESIGNATOR_SCSI_NAME_STRING, deviceName);
+        // SPC-5 §7.7.6 target port group designator (association: target port), for ALUA.
+        designator(d, off, CODE_SET_BINARY, ASSOCIATION_TARGET_PORT | DESIGNATOR_TARGET_PORT_GROUP, portGroup);
         return d;
     }
 

@@ -1,6 +1,7 @@
 package io.jtarget.scsi;
 
 import io.jtarget.backstore.BlockDevice;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,6 +37,8 @@ public final class LogicalUnit {
     private final Set<ItNexus> preventingRemoval = ConcurrentHashMap.newKeySet();
     private final UnitAttentions unitAttentions = new UnitAttentions();
     private final TaskSet taskSet = new TaskSet();
+    private final PersistentReservations reservations = new PersistentReservations(unitAttentions);
+    private volatile Map<Integer, String> targetPorts = Map.of();
 
     /**
      * @param serial a stable identifier of this LU, unique per server: unit serial number (VPD 80h)
@@ -145,15 +148,41 @@ public final class LogicalUnit {
         return taskSet;
     }
 
+    /** The target's ports by relative target port identifier (REPORT TARGET PORT GROUPS, REGISTER AND MOVE). */
+    Map<Integer, String> targetPorts() {
+        return targetPorts;
+    }
+
+    void targetPorts(Map<Integer, String> ports) {
+        this.targetPorts = ports;
+        reservations.targetPorts(ports::get);
+    }
+
+    PersistentReservations reservations() {
+        return reservations;
+    }
+
+    /**
+     * Keep persistent reservation state with APTPL=1 in {@code store} (SPC-5 §5.14.5) and restore what
+     * an earlier run persisted there.
+     */
+    public void persistReservationsIn(PrStore store) throws java.io.IOException {
+        reservations.attachStore(store);
+    }
+
     /** SAM-5 §6.3.3 logical unit reset, apart from aborting tasks: mode pages to their defaults, no preventions. */
     void resetState() {
         modeParameters.set(defaultModeParameters());
         preventingRemoval.clear();
+        // SPC-2 §5.5.1: a reset releases a RESERVE reservation; persistent reservations survive it.
+        reservations.releaseSpc2(n -> true);
     }
 
     /** SBC-4 §5.15: a prevention ends with the I_T nexus that established it. */
     void nexusLost(ItNexus nexus) {
         preventingRemoval.remove(nexus);
+        // SPC-2 §5.5.1: an I_T nexus loss releases that nexus' RESERVE reservation.
+        reservations.releaseSpc2(nexus::equals);
         unitAttentions.forget(nexus);
     }
 }

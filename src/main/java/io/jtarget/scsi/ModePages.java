@@ -36,6 +36,9 @@ final class ModePages {
     static final int CONTROL_QAM_UNRESTRICTED = 0x10;
     static final int CONTROL_SWP_BYTE = 4;
     static final int CONTROL_SWP = 0x08;
+    /** TAS (SPC-5 §7.5.8): byte 5 bit 6. UA_INTLCK_CTRL (byte 4 bits 5-4) stays 00b, not changeable. */
+    static final int CONTROL_TAS_BYTE = 5;
+    static final int CONTROL_TAS = 0x40;
 
     static final int IE_LENGTH = 0x0A;
     static final int IE_DEXCPT_BYTE = 2;
@@ -75,6 +78,9 @@ final class ModePages {
                 }
                 if (changeable || values.softwareWriteProtect()) {
                     p[CONTROL_SWP_BYTE] = (byte) CONTROL_SWP;
+                }
+                if (changeable || values.taskAbortedStatus()) {
+                    p[CONTROL_TAS_BYTE] = (byte) CONTROL_TAS;
                 }
                 yield p;
             }
@@ -232,11 +238,13 @@ final class ModePages {
     private static ModeParameters apply(ModeParameters values, int code, byte[] list, int off) {
         return switch (code) {
             case PAGE_CACHING -> new ModeParameters(
-                    (list[off + CACHING_WCE_BYTE] & CACHING_WCE) != 0, values.descriptorSense(), values.softwareWriteProtect());
+                    (list[off + CACHING_WCE_BYTE] & CACHING_WCE) != 0, values.descriptorSense(), values.softwareWriteProtect(),
+                    values.taskAbortedStatus());
             case PAGE_CONTROL -> new ModeParameters(
                     values.writeCacheEnabled(),
                     (list[off + CONTROL_D_SENSE_BYTE] & CONTROL_D_SENSE) != 0,
-                    (list[off + CONTROL_SWP_BYTE] & CONTROL_SWP) != 0);
+                    (list[off + CONTROL_SWP_BYTE] & CONTROL_SWP) != 0,
+                    (list[off + CONTROL_TAS_BYTE] & CONTROL_TAS) != 0);
             default -> values;
         };
     }

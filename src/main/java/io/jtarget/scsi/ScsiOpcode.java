@@ -33,6 +33,19 @@ final class ScsiOpcode {
     static final int WRITE_AND_VERIFY_12 = 0xAE;
     static final int VERIFY_12 = 0xAF;
 
+    // Reservations (SPC-5 §6.16, §6.17; RESERVE/RELEASE from SPC-2 §7.21-§7.24) and ALUA (SPC-5 §6.36).
+    static final int RESERVE_6 = 0x16;
+    static final int RELEASE_6 = 0x17;
+    static final int RESERVE_10 = 0x56;
+    static final int RELEASE_10 = 0x57;
+    static final int PERSISTENT_RESERVE_IN = 0x5E;
+    static final int PERSISTENT_RESERVE_OUT = 0x5F;
+    static final int MAINTENANCE_IN = 0xA3;
+    static final int MAINTENANCE_OUT = 0xA4;
+    /** MAINTENANCE IN / OUT service actions (SPC-5 Annex E): REPORT / SET TARGET PORT GROUPS. */
+    static final int SA_REPORT_TARGET_PORT_GROUPS = 0x0A;
+    static final int SA_SET_TARGET_PORT_GROUPS = 0x0A;
+
     /** SERVICE ACTION IN(16) service action of READ CAPACITY(16) (SBC-4 §5.21). */
     static final int SA_READ_CAPACITY_16 = 0x10;
 

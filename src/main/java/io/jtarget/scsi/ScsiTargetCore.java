@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
  * (unit attention → reservations → execute) in front of each logical unit. Fabrics (iSCSI
  * today, others later) talk to it only through this class and the callbacks they pass.
  *
- * <p>Pipeline order for a command: LUN lookup → unit attention (SPC-5 §5.14) → operation code →
- * CONTROL byte → medium state (SBC-4 §4.20) → write protection (SBC-4 §4.12) → the command's own CDB
- * checks and execution. Reservations and ALUA are not implemented yet.
+ * <p>Pipeline order for a command: LUN lookup → the LU's ordered task queue (task attributes, TMFs;
+ * see {@link TaskSet}) → unit attention (SPC-5 §5.14) → operation code → CONTROL byte → reservations
+ * (one table, {@link ReservationTable}) → medium state (SBC-4 §4.20) → write protection (SBC-4
+ * §4.12) → the command's own CDB checks and execution. ALUA is implicit with one active/optimized
+ * target port group, so it never refuses a command.
  *
  * <p>Thread-safety: every method may be called from any fabric thread (each connection's
  * event loop); completions may run on any thread.
@@ -34,6 +36,8 @@ public final class ScsiTargetCore implements AutoCloseable {
     private final CommandTable commands;
     /** I_T nexuses that were lost; their next establishment reports I_T NEXUS LOSS OCCURRED. */
     private final Set<ItNexus> lostNexuses = ConcurrentHashMap.newKeySet();
+    /** The target's ports by relative target port identifier (SAM-5 §4.7: one per iSCSI portal group). */
+    private final Map<Integer, String> targetPorts = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     public ScsiTargetCore(String targetName, List<LogicalUnit> logicalUnits) {
         this.targetName = targetName;
@@ -50,6 +54,15 @@ public final class ScsiTargetCore implements AutoCloseable {
         this.lunNumbers = sorted.stream().mapToInt(LogicalUnit::lun).toArray();
         this.spc = new SpcCommands(targetName, lunNumbers::clone);
         this.commands = new CommandTable(spc);
+        for (LogicalUnit lu : this.logicalUnits) {
+            lu.targetPorts(targetPorts);
+            lu.taskSet().starter(task -> startWaiting(task, lu));
+        }
+    }
+
+    /** Declare a target port (the fabric calls this for every portal group it serves the target on). */
+    public void addTargetPort(int relativeTargetPortId, String name) {
+        targetPorts.put(relativeTargetPortId, name);
     }
 
     /** Execute one command; {@code done} is called exactly once. */
@@ -61,11 +74,13 @@ public final class ScsiTargetCore implements AutoCloseable {
                 task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
             } else if (lu == null) {
                 noLogicalUnit(task);
-            } else if (!lu.taskSet().add(task)) {
-                // Not in the task set, so completing it cannot disturb the task holding the tag.
-                task.fail(SenseReason.OVERLAPPED_COMMANDS_ATTEMPTED);
             } else {
-                execute(task, lu);
+                switch (lu.taskSet().admit(task)) {
+                    // Not in the task set, so completing it cannot disturb the task holding the tag.
+                    case OVERLAPPED -> task.fail(SenseReason.OVERLAPPED_COMMANDS_ATTEMPTED);
+                    case START -> execute(task, lu);
+                    case WAIT -> {} // the task set starts it when the tasks it waits for have ended
+                }
             }
         } catch (RuntimeException e) {
             LOG.error("command {} failed on LUN {}", command.opcode(), command.lun(), e);
@@ -85,7 +100,24 @@ public final class ScsiTargetCore implements AutoCloseable {
         }
     }
 
+    /** A task that waited in the task set (behind ORDERED, HEAD OF QUEUE or a TMF) may now run. */
+    private void startWaiting(ScsiTask task, LogicalUnit lu) {
+        try {
+            execute(task, lu);
+        } catch (RuntimeException e) {
+            LOG.error("command {} failed on LUN {}", task.command().opcode(), lu.lun(), e);
+            if (!task.isDone()) {
+                task.fail(SenseReason.INTERNAL_TARGET_FAILURE);
+            }
+        }
+    }
+
     private void execute(ScsiTask task, LogicalUnit lu) {
+        if (!task.isRunning()) {
+            // Aborted while it was being started: deliver the aborted completion, run nothing.
+            task.complete(ScsiResponse.good(null, 0));
+            return;
+        }
         ScsiCommand command = task.command();
         int opcode = command.opcode();
         lu.unitAttentions().register(command.nexus(), initialUnitAttention(command.nexus()));
@@ -108,6 +140,11 @@ public final class ScsiTargetCore implements AutoCloseable {
                 // answers the ACA attribute the same way).
                 || command.attribute() == TaskAttribute.ACA) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        // SAM-5 §5.3.1 / SPC-5 §5.14.3: one table decides which commands a reservation blocks.
+        if (lu.reservations().conflicts(command.nexus(), command.cdb())) {
+            task.reservationConflict();
             return;
         }
         if (descriptor.access() != CommandDescriptor.MediumAccess.NONE) {
@@ -159,6 +196,7 @@ public final class ScsiTargetCore implements AutoCloseable {
 
     /** A new I_T nexus exists (iSCSI: a session reached full feature phase). */
     public void nexusEstablished(ItNexus nexus) {
+        targetPorts.putIfAbsent(nexus.relativeTargetPortId(), nexus.targetPort());
         SenseReason initial = lostNexuses.remove(nexus)
                 ? SenseReason.I_T_NEXUS_LOSS_OCCURRED
                 : SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET;

@@ -29,6 +29,7 @@ final class ScsiTask {
     private final ScsiCompletion done;
     private State state = State.RUNNING; // guarded by this
     private List<Runnable> afterAbort; // guarded by this
+    private boolean reportAbortedStatus; // guarded by this
     private int commandTransferLength;
 
     ScsiTask(ScsiCommand command, LogicalUnit lu, ScsiCompletion done) {
@@ -85,6 +86,11 @@ final class ScsiTask {
         complete(ScsiResponse.checkCondition(SenseData.encode(reason, information, descriptor), commandTransferLength));
     }
 
+    /** SAM-5 §5.3.1 RESERVATION CONFLICT status: no sense data. */
+    void reservationConflict() {
+        complete(new ScsiResponse(ScsiStatus.RESERVATION_CONFLICT, null, null, commandTransferLength, false));
+    }
+
     boolean isDone() {
         synchronized (this) {
             return state == State.DONE;
@@ -104,7 +110,9 @@ final class ScsiTask {
     void complete(ScsiResponse response) {
         List<Runnable> listeners;
         boolean aborted;
+        boolean reportStatus;
         synchronized (this) {
+            reportStatus = reportAbortedStatus;
             if (state == State.DONE) {
                 release(response);
                 LOG.error("task {} on {} completed twice; second completion dropped", command.taskTag(), command.nexus());
@@ -122,7 +130,9 @@ final class ScsiTask {
         }
         if (aborted) {
             release(response);
-            done.complete(ScsiResponse.abortedSilently());
+            done.complete(reportStatus
+                    ? new ScsiResponse(ScsiStatus.TASK_ABORTED, null, null, 0, false)
+                    : ScsiResponse.abortedSilently());
             for (Runnable listener : listeners) {
                 listener.run();
             }
@@ -136,11 +146,17 @@ final class ScsiTask {
      * completion has been delivered and true is returned; if it already completed, false.
      */
     boolean abort(Runnable whenAborted) {
+        return abort(whenAborted, false);
+    }
+
+    /** @param reportStatus deliver TASK ABORTED status rather than abort silently (TAS=1, SAM-5 §5.6) */
+    boolean abort(Runnable whenAborted, boolean reportStatus) {
         synchronized (this) {
             if (state == State.DONE) {
                 return false;
             }
             state = State.ABORTING;
+            reportAbortedStatus |= reportStatus;
             if (afterAbort == null) {
                 afterAbort = new ArrayList<>(1);
             }

@@ -24,6 +24,12 @@ enum SenseReason {
     BUS_DEVICE_RESET_FUNCTION_OCCURRED(SenseKey.UNIT_ATTENTION, 0x29, 0x03),
     I_T_NEXUS_LOSS_OCCURRED(SenseKey.UNIT_ATTENTION, 0x29, 0x07),
     MODE_PARAMETERS_CHANGED(SenseKey.UNIT_ATTENTION, 0x2A, 0x01),
+    /** SPC-5 §5.14.11.4: another I_T nexus preempted or cleared this nexus' reservation/registration. */
+    RESERVATIONS_PREEMPTED(SenseKey.UNIT_ATTENTION, 0x2A, 0x03),
+    RESERVATIONS_RELEASED(SenseKey.UNIT_ATTENTION, 0x2A, 0x04),
+    REGISTRATIONS_PREEMPTED(SenseKey.UNIT_ATTENTION, 0x2A, 0x05),
+    /** SPC-5 §6.17.3: RELEASE naming a TYPE or SCOPE other than the held reservation's. */
+    INVALID_RELEASE_OF_PERSISTENT_RESERVATION(SenseKey.ILLEGAL_REQUEST, 0x26, 0x04),
     COMMANDS_CLEARED_BY_ANOTHER_INITIATOR(SenseKey.UNIT_ATTENTION, 0x2F, 0x00),
     /** SAM-5 §5.10: a new command reused the tag of a task still in flight on the same nexus. */
     OVERLAPPED_COMMANDS_ATTEMPTED(SenseKey.ABORTED_COMMAND, 0x4E, 0x00),

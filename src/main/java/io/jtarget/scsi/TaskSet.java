@@ -1,26 +1,163 @@
 package io.jtarget.scsi;
 
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The tasks in flight on one logical unit (SAM-5 §8.1), keyed by I_T nexus and task tag. Entries
- * are added at submission and removed when the task delivers its completion.
+ * The tasks of one logical unit (SAM-5 §8) and the one ordered queue that commands and task
+ * management functions pass through (DESIGN.md, seed 003): an entry joins the queue when it
+ * arrives and leaves when it ends, and the task attributes decide when an entry may start
+ * (SAM-5 §8.6, §8.9):
+ *
+ * <ul>
+ *   <li>HEAD OF QUEUE starts at once;
+ *   <li>SIMPLE starts when every older HEAD OF QUEUE and ORDERED entry has ended — SIMPLE tasks run
+ *       concurrently with each other (QUEUE ALGORITHM MODIFIER 1h, unrestricted reordering);
+ *   <li>ORDERED starts when every older entry has ended;
+ *   <li>a task management function starts at once and acts on the tasks older than itself; newer
+ *       entries wait until it has ended, exactly as behind an ORDERED task. So an ABORT TASK SET or
+ *       LOGICAL UNIT RESET affects precisely the commands received before it.
+ * </ul>
+ *
+ * <p>Tasks that are waiting when they are aborted never start: {@link #cancelWaiting} takes them
+ * out. The queue's monitor is held only to link, unlink and pick entries; tasks start outside it.
  */
 final class TaskSet {
     record TaskKey(ItNexus nexus, long tag) {}
 
-    private final ConcurrentHashMap<TaskKey, ScsiTask> tasks = new ConcurrentHashMap<>();
+    /** One queue entry: a task, or a task management function (task == null). */
+    static final class Entry {
+        final ScsiTask task;
+        final TaskAttribute attribute;
+        boolean started; // guarded by the TaskSet
 
-    /** @return false if the nexus already has a task with this tag in flight (an overlapped command) */
-    boolean add(ScsiTask task) {
-        return tasks.putIfAbsent(key(task), task) == null;
+        private Entry(ScsiTask task, TaskAttribute attribute) {
+            this.task = task;
+            this.attribute = attribute;
+        }
+
+        /** Entries that newer SIMPLE tasks wait for. */
+        boolean blocksSimple() {
+            return task == null || attribute == TaskAttribute.ORDERED || attribute == TaskAttribute.HEAD_OF_QUEUE;
+        }
     }
 
+    /** What happened to a command offered to the task set. */
+    enum Admission {
+        /** It may start now. */
+        START,
+        /** It waits for older entries; it starts (through the starter) when they end. */
+        WAIT,
+        /** Its tag is in use on its I_T nexus (SAM-5 §5.10 overlapped command); it was not added. */
+        OVERLAPPED
+    }
+
+    private final ConcurrentHashMap<TaskKey, ScsiTask> tasks = new ConcurrentHashMap<>();
+    private final LinkedHashSet<Entry> queue = new LinkedHashSet<>(); // guarded by this
+    private final ConcurrentHashMap<ScsiTask, Entry> entries = new ConcurrentHashMap<>();
+    private int waiting; // guarded by this
+    /** Queued entries newer SIMPLE tasks wait for (ORDERED, HEAD OF QUEUE, functions). */
+    private int blockers; // guarded by this
+    private volatile Consumer<ScsiTask> starter = t -> {
+        throw new IllegalStateException("task set has no starter");
+    };
+
+    /** How a task that waited is started once it may (the core's pipeline). */
+    void starter(Consumer<ScsiTask> start) {
+        this.starter = start;
+    }
+
+    Admission admit(ScsiTask task) {
+        if (tasks.putIfAbsent(key(task), task) != null) {
+            return Admission.OVERLAPPED;
+        }
+        TaskAttribute attribute = task.command().attribute();
+        Entry entry = new Entry(task, attribute == null ? TaskAttribute.SIMPLE : attribute);
+        entries.put(task, entry);
+        synchronized (this) {
+            boolean start = switch (entry.attribute) {
+                case HEAD_OF_QUEUE -> true;
+                case ORDERED -> queue.isEmpty();
+                default -> blockers == 0;
+            };
+            link(entry);
+            entry.started = start;
+            if (!start) {
+                waiting++;
+            }
+            return start ? Admission.START : Admission.WAIT;
+        }
+    }
+
+    /**
+     * A task management function joins the queue: it may act on the returned tasks (every task
+     * older than it, started or not); everything that arrives later waits until {@link #leave}.
+     */
+    synchronized Entry enterFunction(List<ScsiTask> older) {
+        for (Entry e : queue) {
+            if (e.task != null) {
+                older.add(e.task);
+            }
+        }
+        Entry entry = new Entry(null, TaskAttribute.ORDERED);
+        entry.started = true;
+        link(entry);
+        return entry;
+    }
+
+    void leave(Entry function) {
+        List<ScsiTask> ready;
+        synchronized (this) {
+            unlink(function);
+            ready = enabled();
+        }
+        startAll(ready);
+    }
+
+    /** The task ended (delivered its completion): unlink it and start whatever it held back. */
     void remove(ScsiTask task) {
         tasks.remove(key(task), task);
+        Entry entry = entries.remove(task);
+        if (entry == null) {
+            return;
+        }
+        List<ScsiTask> ready;
+        synchronized (this) {
+            if (!unlink(entry)) {
+                return;
+            }
+            if (!entry.started) {
+                waiting--;
+            }
+            ready = enabled();
+        }
+        startAll(ready);
+    }
+
+    /**
+     * Take a task that has not started out of the queue (it is being aborted).
+     *
+     * @return true if it was waiting: it will never start, and the caller completes it
+     */
+    boolean cancelWaiting(ScsiTask task) {
+        Entry entry = entries.get(task);
+        if (entry == null) {
+            return false;
+        }
+        synchronized (this) {
+            if (entry.started || !queue.contains(entry)) {
+                return false;
+            }
+            // Stays linked until its (aborted) completion unlinks it; marked started so it never runs.
+            entry.started = true;
+            waiting--;
+            return true;
+        }
     }
 
     ScsiTask find(ItNexus nexus, long tag) {
@@ -39,6 +176,63 @@ final class TaskSet {
 
     int size() {
         return tasks.size();
+    }
+
+    /** Entries still waiting to start. */
+    synchronized int waitingCount() {
+        return waiting;
+    }
+
+    private void link(Entry entry) {
+        queue.add(entry);
+        if (entry.blocksSimple()) {
+            blockers++;
+        }
+    }
+
+    private boolean unlink(Entry entry) {
+        if (!queue.remove(entry)) {
+            return false;
+        }
+        if (entry.blocksSimple()) {
+            blockers--;
+        }
+        return true;
+    }
+
+    /** Waiting entries that may now start, marked started. Caller holds the monitor. */
+    private List<ScsiTask> enabled() {
+        if (waiting == 0) {
+            return List.of();
+        }
+        List<ScsiTask> ready = new ArrayList<>();
+        boolean olderBlocking = false;
+        boolean olderAny = false;
+        for (Iterator<Entry> it = queue.iterator(); it.hasNext() && waiting > 0; ) {
+            Entry e = it.next();
+            if (!e.started) {
+                boolean start = switch (e.attribute) {
+                    case HEAD_OF_QUEUE -> true;
+                    case ORDERED -> !olderAny;
+                    default -> !olderBlocking;
+                };
+                if (start) {
+                    e.started = true;
+                    waiting--;
+                    ready.add(e.task);
+                }
+            }
+            olderAny = true;
+            olderBlocking |= e.blocksSimple();
+        }
+        return ready;
+    }
+
+    private void startAll(List<ScsiTask> ready) {
+        Consumer<ScsiTask> start = starter;
+        for (ScsiTask task : ready) {
+            start.accept(task);
+        }
     }
 
     private static TaskKey key(ScsiTask task) {

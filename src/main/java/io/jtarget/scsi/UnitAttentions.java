@@ -38,8 +38,17 @@ final class UnitAttentions {
         }
         synchronized (queue) {
             if (reason.isResetClass()) {
-                // A reset supersedes every condition established before it (SPC-5 §5.14).
+                // A reset supersedes every condition established before it (SAM-5 §5.14); a reset
+                // condition still pending keeps its place if it has at least the new one's precedence
+                // (power on > hard reset > logical unit reset > I_T nexus loss), so the initiator
+                // learns of the most drastic event.
+                SenseReason pendingReset = queue.peekFirst() != null && queue.peekFirst().isResetClass()
+                        ? queue.peekFirst() : null;
                 queue.clear();
+                if (pendingReset != null && resetPrecedence(pendingReset) <= resetPrecedence(reason)) {
+                    queue.addLast(pendingReset);
+                    return;
+                }
             } else if (queue.contains(reason)) {
                 return;
             }
@@ -48,6 +57,16 @@ final class UnitAttentions {
             }
             queue.addLast(reason);
         }
+    }
+
+    /** Lower is more drastic: 29h/00h-01h power on, 02h bus (hard) reset, 03h reset function, 07h nexus loss. */
+    private static int resetPrecedence(SenseReason reason) {
+        return switch (reason.ascq) {
+            case 0x00, 0x01 -> 0;
+            case 0x02 -> 1;
+            case 0x03 -> 2;
+            default -> 3;
+        };
     }
 
     void raiseAll(SenseReason reason) {

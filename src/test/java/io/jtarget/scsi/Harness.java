@@ -57,12 +57,17 @@ final class Harness implements AutoCloseable {
     }
 
     void submit(ItNexus nexus, int lun, long tag, byte[] cdb, byte[] dataOut, int expected, ScsiCompletion done) {
+        submit(nexus, lun, tag, TaskAttribute.SIMPLE, cdb, dataOut, expected, done);
+    }
+
+    void submit(ItNexus nexus, int lun, long tag, TaskAttribute attribute, byte[] cdb, byte[] dataOut, int expected,
+            ScsiCompletion done) {
         ByteBuf out = null;
         if (dataOut != null) {
             out = allocator.buffer(dataOut.length).writeBytes(dataOut);
             dataOuts.add(out);
         }
-        ScsiCommand command = new ScsiCommand(nexus, lun, cdb, tag, TaskAttribute.SIMPLE,
+        ScsiCommand command = new ScsiCommand(nexus, lun, cdb, tag, attribute,
                 dataOut == null ? ScsiCommand.DataDirection.READ : ScsiCommand.DataDirection.WRITE,
                 expected, out, allocator);
         core.submit(command, response -> {

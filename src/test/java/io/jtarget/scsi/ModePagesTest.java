@@ -114,7 +114,7 @@ class ModePagesTest {
     @Test
     void shouldRefuseChangeOfUnchangeableBit() {
         byte[] page = controlPage(ModePages.PC_CURRENT);
-        page[5] |= 0x40; // TAS
+        page[4] |= 0x20; // UA_INTLCK_CTRL 10b (TAS is changeable since TAS=1 is supported)
         assertThat(Harness.sense(select(page))).isEqualTo(Harness.expected(SenseReason.INVALID_FIELD_IN_PARAMETER_LIST));
     }
 

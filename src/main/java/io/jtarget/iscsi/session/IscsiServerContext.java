@@ -58,6 +58,31 @@ public final class IscsiServerContext {
         return loginSettings;
     }
 
+    /** The login settings of the portal a connection arrived on: its own TargetPortalGroupTag. */
+    public LoginSettings loginSettings(InetSocketAddress local) {
+        LoginSettings s = loginSettings();
+        int tag = portalGroupTag(local);
+        return tag == s.portalGroupTag() ? s
+                : new LoginSettings(s.limits(), tag, s.targets(), s.authenticators(), s.textLimits());
+    }
+
+    /**
+     * Each portal is its own portal group and so its own SCSI target port (RFC 7143 §4.4.1, SAM-5
+     * §4.7): the tag is the portal's position among the bound portals, from 1. Two paths to a LU
+     * through two portals are two I_T nexuses with different relative target port identifiers.
+     */
+    public int portalGroupTag(InetSocketAddress local) {
+        List<InetSocketAddress> bound = portals();
+        for (int i = 0; i < bound.size(); i++) {
+            InetSocketAddress p = bound.get(i);
+            if (local != null && p.getPort() == local.getPort()
+                    && (p.getAddress() == null || p.getAddress().isAnyLocalAddress() || p.getAddress().equals(local.getAddress()))) {
+                return i + 1;
+            }
+        }
+        return PORTAL_GROUP_TAG;
+    }
+
     /** Access control (the security issue adds per-target initiator lists); today every initiator may log in. */
     public boolean mayAccess(String initiatorName, String targetName) {
         return true;

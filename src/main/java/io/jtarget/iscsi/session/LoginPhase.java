@@ -57,7 +57,7 @@ final class LoginPhase {
     LoginPhase(IscsiConnection connection, IscsiServerContext server) {
         this.connection = connection;
         this.server = server;
-        this.negotiator = new LoginNegotiator(server.loginSettings());
+        this.negotiator = new LoginNegotiator(server.loginSettings(connection.localAddress()));
     }
 
     void onPdu(IscsiPdu pdu) {
@@ -230,10 +230,12 @@ final class LoginPhase {
             }
         }
         String targetName = target == null ? "" : target.name();
+        // One target port per portal group; its relative target port identifier is the tag.
+        int tpgt = server.portalGroupTag(connection.localAddress());
         ItNexus nexus = new ItNexus(
                 String.format("%s,i,0x%012x", p.initiatorName(), isid),
-                String.format("%s,t,0x%04x", targetName, IscsiServerContext.PORTAL_GROUP_TAG),
-                IscsiServerContext.PORTAL_GROUP_TAG);
+                String.format("%s,t,0x%04x", targetName, tpgt),
+                tpgt);
         Session session = new Session(isid, p.initiatorName(), p.initiatorAlias().orElse(null),
                 p.sessionType() == SessionType.NORMAL ? Session.Type.NORMAL : Session.Type.DISCOVERY,
                 target, nexus, p, new CommandWindow(cmdSn, server.limits().maxCommandsPerSession()));

@@ -108,7 +108,7 @@ final class TextExchange {
             Session session) {
         List<TargetPortal> portals = new ArrayList<>();
         for (InetSocketAddress portal : server.portals()) {
-            portals.add(TargetPortal.of(reachable(portal, connection.localAddress()), IscsiServerContext.PORTAL_GROUP_TAG));
+            portals.add(TargetPortal.of(reachable(portal, connection.localAddress()), server.portalGroupTag(portal)));
         }
         List<DiscoverableTarget> visible = new ArrayList<>();
         for (ExportedTarget t : server.targets()) {
