@@ -36,6 +36,7 @@ public final class LogicalUnit {
     private final Set<ItNexus> preventingRemoval = ConcurrentHashMap.newKeySet();
     private final UnitAttentions unitAttentions = new UnitAttentions();
     private final TaskSet taskSet = new TaskSet();
+    private final LbaRangeLock rangeLock = new LbaRangeLock();
 
     /**
      * @param serial a stable identifier of this LU, unique per server: unit serial number (VPD 80h)
@@ -143,6 +144,16 @@ public final class LogicalUnit {
 
     TaskSet taskSet() {
         return taskSet;
+    }
+
+    /** Held by every medium access for its LBA range (COMPARE AND WRITE atomicity, SBC-4 §5.3). */
+    LbaRangeLock rangeLock() {
+        return rangeLock;
+    }
+
+    /** Thin provisioned (SBC-4 §4.7.3): the device deallocates, so UNMAP and friends exist and LBPME=1. */
+    boolean thinProvisioned() {
+        return device.capabilities().contains(io.jtarget.backstore.BlockDevice.Capability.DEALLOCATE);
     }
 
     /** SAM-5 §6.3.3 logical unit reset, apart from aborting tasks: mode pages to their defaults, no preventions. */

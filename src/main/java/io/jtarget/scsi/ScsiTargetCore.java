@@ -50,6 +50,9 @@ public final class ScsiTargetCore implements AutoCloseable {
         this.lunNumbers = sorted.stream().mapToInt(LogicalUnit::lun).toArray();
         this.spc = new SpcCommands(targetName, lunNumbers::clone);
         this.commands = new CommandTable(spc);
+        for (LogicalUnit lu : this.logicalUnits) {
+            CopyTargets.register(lu);
+        }
     }
 
     /** Execute one command; {@code done} is called exactly once. */
@@ -96,8 +99,13 @@ public final class ScsiTargetCore implements AutoCloseable {
                 return;
             }
         }
-        CommandDescriptor descriptor = commands.lookup(opcode);
-        if (descriptor == null) {
+        CommandDescriptor descriptor = commands.lookup(command.cdb());
+        if (descriptor != null && descriptor.hasServiceAction() && !descriptor.availableOn(lu)) {
+            // A service action this LU does not offer, of an opcode it has (SPC-5 §4.2.5.1).
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (descriptor == null || !descriptor.availableOn(lu)) {
             task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
             return;
         }
@@ -187,6 +195,7 @@ public final class ScsiTargetCore implements AutoCloseable {
     @Override
     public void close() {
         for (LogicalUnit lu : logicalUnits) {
+            CopyTargets.unregister(lu);
             try {
                 lu.device().close();
             } catch (RuntimeException e) {
