@@ -206,9 +206,12 @@ final class CopyCommands {
             fail(task, state, SenseReason.WRITE_PROTECTED);
             return;
         }
-        if (!Cdb.inRange(s.sourceLba(), s.blocks(), s.source().device().blockCount())
-                || !Cdb.inRange(s.destinationLba(), s.blocks(), s.destination().device().blockCount())) {
-            fail(task, state, SenseReason.COPY_ABORTED_LBA_OUT_OF_RANGE);
+        if (!Cdb.inRange(s.sourceLba(), s.blocks(), s.source().device().blockCount())) {
+            fail(task, state, SenseReason.COPY_TARGET_DEVICE_DATA_UNDERRUN);
+            return;
+        }
+        if (!Cdb.inRange(s.destinationLba(), s.blocks(), s.destination().device().blockCount())) {
+            fail(task, state, SenseReason.COPY_TARGET_DEVICE_DATA_OVERRUN);
             return;
         }
         copyPiece(task, s, 0, () -> {

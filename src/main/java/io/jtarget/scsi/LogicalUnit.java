@@ -37,6 +37,8 @@ public final class LogicalUnit {
     private final UnitAttentions unitAttentions = new UnitAttentions();
     private final TaskSet taskSet = new TaskSet();
     private final LbaRangeLock rangeLock = new LbaRangeLock();
+    /** A SANITIZE is running (SBC-4 §4.11.3: medium access is NOT READY, SANITIZE IN PROGRESS meanwhile). */
+    private final java.util.concurrent.atomic.AtomicInteger sanitizing = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param serial a stable identifier of this LU, unique per server: unit serial number (VPD 80h)
@@ -149,6 +151,18 @@ public final class LogicalUnit {
     /** Held by every medium access for its LBA range (COMPARE AND WRITE atomicity, SBC-4 §5.3). */
     LbaRangeLock rangeLock() {
         return rangeLock;
+    }
+
+    boolean sanitizing() {
+        return sanitizing.get() > 0;
+    }
+
+    void sanitizing(boolean started) {
+        if (started) {
+            sanitizing.incrementAndGet();
+        } else {
+            sanitizing.decrementAndGet();
+        }
     }
 
     /** Thin provisioned (SBC-4 §4.7.3): the device deallocates, so UNMAP and friends exist and LBPME=1. */

@@ -19,6 +19,8 @@ final class MediumCommands {
     /** SANITIZE CDB byte 1 (SBC-4 §5.30.1 Table 129). */
     static final int SANITIZE_IMMED = 0x80;
     static final int SANITIZE_AUSE = 0x20;
+    /** Byte 1 bit 6 is reserved (ZNR belongs to zoned devices, which this is not). */
+    static final int SANITIZE_RESERVED = 0x40;
     static final int SANITIZE_PARAMETER_LIST_LENGTH_OFFSET = 7;
     /** OVERWRITE parameter list (SBC-4 §5.30.2 Table 131). */
     static final int OVERWRITE_HEADER_LENGTH = 4;
@@ -60,6 +62,10 @@ final class MediumCommands {
         task.commandTransferLength(listLength);
         LogicalUnit lu = task.lu();
         BlockDevice device = lu.device();
+        if ((cdb[1] & SANITIZE_RESERVED) != 0 || !reservedBytesZero(cdb)) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
         if (serviceAction != ScsiOpcode.SA_SANITIZE_OVERWRITE) {
             if (listLength != 0) {
                 task.fail(SenseReason.INVALID_FIELD_IN_CDB);
@@ -73,12 +79,14 @@ final class MediumCommands {
                     cb -> device.deallocate(task.command().nexus(), 0, device.blockCount(), cb), done::complete));
             return;
         }
-        if (listLength == 0) {
+        // SBC-4 §5.30.2: the list holds the header and a pattern of 1 to block-length bytes; any other
+        // PARAMETER LIST LENGTH is an invalid field in the CDB.
+        if (listLength < OVERWRITE_HEADER_LENGTH + 1 || listLength > OVERWRITE_HEADER_LENGTH + device.blockSize()) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
         ByteBuf out = task.command().dataOut();
-        if (listLength < OVERWRITE_HEADER_LENGTH || out == null || out.readableBytes() < listLength) {
+        if (out == null || out.readableBytes() < listLength) {
             task.fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
             return;
         }
@@ -97,6 +105,16 @@ final class MediumCommands {
         run(task, immed, done -> overwritePass(task, pattern, invert, 0, count, done));
     }
 
+    /** CDB bytes 2..6 are reserved (SBC-4 §5.30.1 Table 129); a set reserved bit is an invalid field. */
+    private static boolean reservedBytesZero(byte[] cdb) {
+        for (int i = 2; i < SANITIZE_PARAMETER_LIST_LENGTH_OFFSET; i++) {
+            if (cdb[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private interface Operation {
         void start(io.jtarget.backstore.IoCallback done);
     }
@@ -104,11 +122,14 @@ final class MediumCommands {
     /** Runs the operation with the whole LU held exclusively; GOOD before (IMMED) or after. */
     private static void run(ScsiTask task, boolean immed, Operation operation) {
         long capacity = task.lu().device().blockCount();
+        LogicalUnit lu = task.lu();
+        lu.sanitizing(true);
         if (immed) {
             task.good();
         }
         BlockCommands.locked(task, 0, capacity, LbaRangeLock.Mode.EXCLUSIVE, lease -> operation.start(error -> {
             lease.release();
+            lu.sanitizing(false);
             if (error != null) {
                 LOG.warn("SANITIZE failed on {}", task.lu().device().describe(), error);
             }

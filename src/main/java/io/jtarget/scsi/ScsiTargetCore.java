@@ -130,6 +130,10 @@ public final class ScsiTargetCore implements AutoCloseable {
                 }
                 case READY -> {}
             }
+            if (lu.sanitizing()) {
+                task.fail(SenseReason.NOT_READY_SANITIZE_IN_PROGRESS);
+                return;
+            }
         }
         if (descriptor.access() == CommandDescriptor.MediumAccess.WRITE && lu.writeProtected()) {
             task.fail(SenseReason.WRITE_PROTECTED);

@@ -5,8 +5,11 @@ package io.jtarget.scsi;
  * and enforced by the commands themselves: the one place both read them from.
  */
 final class ThinLimits {
-    /** MAXIMUM UNMAP LBA COUNT: blocks one UNMAP may deallocate in total. */
-    static final long MAX_UNMAP_LBA_COUNT = 1L << 22;
+    /**
+     * MAXIMUM UNMAP LBA COUNT: blocks one UNMAP may deallocate in total (libiscsi's Block Limits sanity
+     * check allows at most 2^20).
+     */
+    static final long MAX_UNMAP_LBA_COUNT = 1L << 20;
     /** MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT (the 16-bit parameter list length allows 4095). */
     static final int MAX_UNMAP_DESCRIPTORS = 1024;
     /**
