@@ -53,9 +53,47 @@ public interface BlockDevice extends AutoCloseable {
     @Override
     void close();
 
-    /** Optional capabilities; later issues add unmap, write same, compare-and-write, ... */
+    /**
+     * Deallocate (unmap) {@code [lba, lba + blocks)} so that it reads as zeros afterwards (SBC-4 §4.7.3.5,
+     * LBPRZ=1). Parts smaller than {@link #deallocationGranularity()} are zeroed and may stay mapped.
+     * Only devices with {@link Capability#DEALLOCATE} implement it; the default completes with
+     * {@link UnsupportedOperationException} (the SCSI layer never calls it then: the capability check is
+     * the one place that decides whether UNMAP exists).
+     */
+    default void deallocate(ItNexus nexus, long lba, long blocks, IoCallback done) {
+        done.complete(new UnsupportedOperationException("deallocate is not supported by " + describe()));
+    }
+
+    /**
+     * The provisioning state of the blocks starting at {@code lba}: whether they are mapped, and how many
+     * consecutive blocks (at least 1, at most {@code maxBlocks} and never past the end) share that state.
+     * The default reports every block mapped, which is the truth for a fully provisioned device.
+     */
+    default void provisioningStatus(ItNexus nexus, long lba, long maxBlocks, ProvisioningCallback done) {
+        long blocks = Math.max(1, Math.min(maxBlocks, blockCount() - lba));
+        done.complete(null, new ProvisioningExtent(lba, blocks, true));
+    }
+
+    /** Blocks a deallocation frees whole (SBC-4 §6.6.4 OPTIMAL UNMAP GRANULARITY); 1 when unknown. */
+    default long deallocationGranularity() {
+        return 1;
+    }
+
+    /** One run of blocks in the same provisioning state (SBC-4 §5.9 LBA status descriptor). */
+    record ProvisioningExtent(long lba, long blocks, boolean mapped) {}
+
+    /** Completion of {@link #provisioningStatus}: exactly one of {@code error} and {@code extent} is non-null. */
+    @FunctionalInterface
+    interface ProvisioningCallback {
+        void complete(Throwable error, ProvisioningExtent extent);
+    }
+
+    /** Optional capabilities; a missing one makes the SCSI commands that need it unsupported. */
     enum Capability {
-        UNMAP,
-        WRITE_SAME,
+        /**
+         * Thin provisioning (SBC-4 §4.7.3): {@link #deallocate} frees blocks, deallocated blocks read as
+         * zeros, and {@link #provisioningStatus} reports the true mapped state.
+         */
+        DEALLOCATE,
     }
 }

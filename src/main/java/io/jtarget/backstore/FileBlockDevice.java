@@ -33,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * opened with {@code O_DSYNC}, so only that write's data is made durable before it completes.
  * In write-through mode the file itself is opened with {@code O_DSYNC} (WCE=0).
  *
+ * <p>Thin provisioning (SBC-4 §4.7.3): on Linux, deallocation punches holes into the file through a
+ * dedicated descriptor ({@link NativeFile}: {@code fallocate(PUNCH_HOLE | KEEP_SIZE)}), and the mapped
+ * state comes from {@code lseek(SEEK_DATA / SEEK_HOLE)}, so it is the file system's truth. Whether the
+ * file system punches holes is probed when the device opens; if it refuses later (EOPNOTSUPP) the
+ * blocks are zeroed by writing instead and the device stops reporting itself thin.
+ *
  * <p>The backend pool must not interrupt its threads while they run a job: an interrupt
  * during channel I/O closes the channel (NIO semantics), after which every request fails
  * with {@link DeviceClosedException}. An interrupt already pending when a job starts is held
@@ -41,6 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class FileBlockDevice implements BlockDevice {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileBlockDevice.class);
+    private static final int ZERO_BUFFER_BYTES = 1 << 20;
 
     private final Path path;
     private final int blockSize;
@@ -53,6 +60,10 @@ public final class FileBlockDevice implements BlockDevice {
     private final FileLock lock;
     private final FairQueueExecutor dispatcher;
     private final String description;
+    /** Descriptor for hole punching and SEEK_DATA/SEEK_HOLE; null when thin provisioning is unavailable. */
+    private final NativeFile nativeFile;
+    private final long granularityBlocks;
+    private volatile boolean thin;
     private volatile boolean closed;
 
     private FileBlockDevice(
@@ -63,7 +74,9 @@ public final class FileBlockDevice implements BlockDevice {
             RandomAccessFile file,
             FileChannel fuaChannel,
             FileLock lock,
-            FairQueueExecutor dispatcher) {
+            FairQueueExecutor dispatcher,
+            NativeFile nativeFile,
+            long granularityBlocks) {
         this.path = path;
         this.blockSize = blockSize;
         this.blockCount = blockCount;
@@ -74,6 +87,9 @@ public final class FileBlockDevice implements BlockDevice {
         this.lock = lock;
         this.dispatcher = dispatcher;
         this.description = "file:" + path + (writeThrough ? " (write-through)" : "");
+        this.nativeFile = nativeFile;
+        this.thin = nativeFile != null;
+        this.granularityBlocks = granularityBlocks;
     }
 
     /**
@@ -98,6 +114,7 @@ public final class FileBlockDevice implements BlockDevice {
         RandomAccessFile file = new RandomAccessFile(path.toFile(), writeThrough ? "rwd" : "rw");
         FileChannel fuaChannel = null;
         FileLock lock = null;
+        NativeFile nativeFile = null;
         try {
             lock = lockExclusively(path, file.getChannel());
             long size = file.length();
@@ -118,12 +135,14 @@ public final class FileBlockDevice implements BlockDevice {
             if (!writeThrough) {
                 fuaChannel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
             }
-            FileBlockDevice device = new FileBlockDevice(
-                    path, blockSize, size / blockSize, writeThrough, file, fuaChannel, lock, dispatcher);
-            LOG.info("opened {} ({} blocks of {} bytes{})", device.describe(), device.blockCount, blockSize,
-                    created ? ", created sparse" : "");
+            nativeFile = openForHolePunching(path, size);
+            FileBlockDevice device = new FileBlockDevice(path, blockSize, size / blockSize, writeThrough, file,
+                    fuaChannel, lock, dispatcher, nativeFile, granularityBlocks(path, blockSize));
+            LOG.info("opened {} ({} blocks of {} bytes{}, {})", device.describe(), device.blockCount, blockSize,
+                    created ? ", created sparse" : "", nativeFile != null ? "thin" : "fully provisioned");
             return device;
         } catch (IOException | RuntimeException e) {
+            closeQuietly(nativeFile);
             closeQuietly(fuaChannel);
             if (lock != null) {
                 closeQuietly(lock);
@@ -145,7 +164,125 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public Set<Capability> capabilities() {
-        return Set.of();
+        return thin ? Set.of(Capability.DEALLOCATE) : Set.of();
+    }
+
+    @Override
+    public long deallocationGranularity() {
+        return granularityBlocks;
+    }
+
+    /**
+     * Punches a hole over the range (the file system zeroes partial blocks at its ends); if the file
+     * system refuses, writes zeros and reports the device fully provisioned from then on.
+     */
+    @Override
+    public void deallocate(ItNexus nexus, long lba, long blocks, IoCallback done) {
+        long offset;
+        long length;
+        try {
+            if (lba < 0 || blocks < 0 || lba > blockCount || blocks > blockCount - lba) {
+                throw new IndexOutOfBoundsException("blocks [" + lba + ", " + lba + "+" + blocks + ") outside "
+                        + description + " of " + blockCount + " blocks");
+            }
+            requireOpen();
+            offset = lba * blockSize;
+            length = blocks * blockSize;
+        } catch (Throwable t) {
+            done.complete(t);
+            return;
+        }
+        if (length == 0) {
+            done.complete(null);
+            return;
+        }
+        submit(nexus, done, () -> {
+            if (thin && nativeFile.punchHole(offset, length)) {
+                return;
+            }
+            if (thin) {
+                thin = false;
+                LOG.warn("{}: the file system does not punch holes; zeroing instead, no longer thin", description);
+            }
+            writeZeros(offset, length);
+        });
+    }
+
+    /** Mapped state from the file system: SEEK_DATA / SEEK_HOLE; a block holding any data byte is mapped. */
+    @Override
+    public void provisioningStatus(ItNexus nexus, long lba, long maxBlocks, ProvisioningCallback done) {
+        if (lba < 0 || lba >= blockCount || maxBlocks <= 0) {
+            done.complete(new IndexOutOfBoundsException("LBA " + lba + " outside " + description), null);
+            return;
+        }
+        long limit = Math.min(maxBlocks, blockCount - lba);
+        if (!thin) {
+            done.complete(null, new ProvisioningExtent(lba, limit, true));
+            return;
+        }
+        ProvisioningExtent[] result = new ProvisioningExtent[1];
+        submit(nexus, error -> done.complete(error, error == null ? result[0] : null),
+                () -> result[0] = mappedExtent(lba, limit));
+    }
+
+    private ProvisioningExtent mappedExtent(long lba, long limit) throws IOException {
+        long offset = lba * blockSize;
+        long end = lba + limit;
+        long data = nativeFile.seek(offset, NativeFile.SEEK_DATA);
+        if (data < 0) {
+            return new ProvisioningExtent(lba, limit, false); // hole up to the end of the file
+        }
+        long firstDataBlock = data / blockSize;
+        if (firstDataBlock > lba) {
+            return new ProvisioningExtent(lba, Math.min(firstDataBlock, end) - lba, false);
+        }
+        long hole = nativeFile.seek(Math.max(offset, data), NativeFile.SEEK_HOLE);
+        long mappedEnd = hole < 0 ? end : Math.min(end, (hole + blockSize - 1) / blockSize);
+        return new ProvisioningExtent(lba, Math.max(1, mappedEnd - lba), true);
+    }
+
+    private void writeZeros(long offset, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(length, ZERO_BUFFER_BYTES));
+        long position = offset;
+        long remaining = length;
+        while (remaining > 0) {
+            zeros.clear().limit((int) Math.min(remaining, zeros.capacity()));
+            while (zeros.hasRemaining()) {
+                position += channel.write(zeros, position);
+            }
+            remaining -= zeros.limit();
+        }
+    }
+
+    /**
+     * A descriptor for hole punching when the file system supports it: probed by punching beyond the end
+     * of the file, which changes nothing ({@code KEEP_SIZE}) but fails with EOPNOTSUPP where unsupported.
+     */
+    private static NativeFile openForHolePunching(Path path, long size) {
+        if (!NativeFile.isAvailable()) {
+            return null;
+        }
+        NativeFile nativeFile = null;
+        try {
+            nativeFile = NativeFile.open(path);
+            if (nativeFile.punchHole(size, BlockSizes.DEFAULT)) {
+                return nativeFile;
+            }
+            LOG.info("{}: the file system does not punch holes; the device is fully provisioned", path);
+        } catch (IOException | RuntimeException e) {
+            LOG.info("{}: thin provisioning unavailable ({})", path, e.toString());
+        }
+        closeQuietly(nativeFile);
+        return null;
+    }
+
+    /** The file system's allocation unit in logical blocks (at least 1). */
+    private static long granularityBlocks(Path path, int blockSize) {
+        try {
+            return Math.max(1, Files.getFileStore(path).getBlockSize() / blockSize);
+        } catch (IOException | UnsupportedOperationException e) {
+            return 1;
+        }
     }
 
     @Override
@@ -236,6 +373,7 @@ public final class FileBlockDevice implements BlockDevice {
             LOG.error("flushing {} on close failed", description, e);
         }
         closeQuietly(fuaChannel);
+        closeQuietly(nativeFile);
         closeQuietly(lock);
         closeQuietly(file);
         LOG.info("closed {}", description);

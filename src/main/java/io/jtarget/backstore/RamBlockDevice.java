@@ -14,9 +14,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>The device is split into fixed chunks ({@value #CHUNK_SIZE} bytes) that are allocated
  * on the first write touching them; an unwritten chunk reads as zeros, so {@code ram:512M}
- * costs nothing until it is written. Chunks live in one shared {@link Arena} freed by
- * {@link #close}; a request racing with close fails with {@link DeviceClosedException}
- * (the arena's scoped access guarantees no read of freed memory).
+ * costs nothing until it is written. Each chunk lives in a shared {@link Arena} of its own, so
+ * {@link #deallocate} (UNMAP, SBC-4 §4.7.3) can free whole chunks and {@link #close} frees them
+ * all; a request racing with close fails with {@link DeviceClosedException}, one racing with the
+ * deallocation of its chunk sees the chunk as deallocated (zeros), never freed memory (the
+ * arenas' scoped access guarantees that). The mapped state is tracked per chunk: a chunk is
+ * mapped while it is allocated.
  *
  * <p>Thread safety: any number of threads may read and write concurrently, on different or
  * overlapping ranges. Chunk allocation is race-free (double-checked under a striped lock, so
@@ -37,8 +40,7 @@ public final class RamBlockDevice implements BlockDevice {
 
     private final int blockSize;
     private final long blockCount;
-    private final Arena arena = Arena.ofShared();
-    private final AtomicReferenceArray<MemorySegment> chunks;
+    private final AtomicReferenceArray<Chunk> chunks;
     private final Object[] allocationLocks = new Object[ALLOCATION_LOCK_STRIPES];
     private volatile boolean closed;
 
@@ -76,7 +78,65 @@ public final class RamBlockDevice implements BlockDevice {
 
     @Override
     public Set<Capability> capabilities() {
-        return Set.of();
+        return Set.of(Capability.DEALLOCATE);
+    }
+
+    @Override
+    public long deallocationGranularity() {
+        return CHUNK_SIZE / blockSize;
+    }
+
+    /** Frees every chunk the range covers whole and zeroes the covered part of the others. */
+    @Override
+    public void deallocate(ItNexus nexus, long lba, long blocks, IoCallback done) {
+        Throwable error = null;
+        try {
+            if (lba < 0 || blocks < 0 || lba > blockCount || blocks > blockCount - lba) {
+                throw new IndexOutOfBoundsException("blocks [" + lba + ", " + lba + "+" + blocks + ") outside "
+                        + describe() + " of " + blockCount + " blocks");
+            }
+            requireOpen();
+            long position = lba * blockSize;
+            long end = position + blocks * blockSize;
+            while (position < end) {
+                int chunkIndex = (int) (position >>> CHUNK_SHIFT);
+                long chunkOffset = position & CHUNK_MASK;
+                long piece = Math.min(end - position, chunkLength(chunkIndex) - chunkOffset);
+                Chunk chunk = chunks.get(chunkIndex);
+                if (chunk != null) {
+                    if (piece == chunkLength(chunkIndex)) {
+                        free(chunkIndex, chunk);
+                    } else {
+                        zero(chunk, chunkOffset, piece);
+                    }
+                }
+                position += piece;
+            }
+        } catch (Throwable t) {
+            error = translate(t);
+        }
+        done.complete(error);
+    }
+
+    @Override
+    public void provisioningStatus(ItNexus nexus, long lba, long maxBlocks, ProvisioningCallback done) {
+        if (lba < 0 || lba >= blockCount || maxBlocks <= 0) {
+            done.complete(new IndexOutOfBoundsException("LBA " + lba + " outside " + describe()), null);
+            return;
+        }
+        if (closed) {
+            done.complete(new DeviceClosedException(describe()), null);
+            return;
+        }
+        long end = lba + Math.min(maxBlocks, blockCount - lba);
+        long blocksPerChunk = CHUNK_SIZE / blockSize;
+        int chunkIndex = (int) (lba / blocksPerChunk);
+        boolean mapped = chunks.get(chunkIndex) != null;
+        long next = (chunkIndex + 1L) * blocksPerChunk;
+        while (next < end && (chunks.get((int) (next / blocksPerChunk)) != null) == mapped) {
+            next += blocksPerChunk;
+        }
+        done.complete(null, new ProvisioningExtent(lba, Math.min(next, end) - lba, mapped));
     }
 
     @Override
@@ -149,8 +209,13 @@ public final class RamBlockDevice implements BlockDevice {
                 return;
             }
             closed = true;
-            // Requests still copying fail with IllegalStateException (scoped access), never touch freed memory.
-            arena.close();
+        }
+        // Requests still copying fail with IllegalStateException (scoped access), never touch freed memory.
+        for (int i = 0; i < chunks.length(); i++) {
+            Chunk chunk = chunks.get(i);
+            if (chunk != null) {
+                free(i, chunk);
+            }
         }
     }
 
@@ -168,24 +233,40 @@ public final class RamBlockDevice implements BlockDevice {
                 int chunkIndex = (int) (position >>> CHUNK_SHIFT);
                 long chunkOffset = position & CHUNK_MASK;
                 long piece = Math.min(size - done, CHUNK_SIZE - chunkOffset);
-                if (toDevice) {
-                    MemorySegment.copy(bufferSegment, done, chunkForWrite(chunkIndex), chunkOffset, piece);
-                } else {
-                    MemorySegment chunk = chunks.get(chunkIndex);
-                    if (chunk == null) {
-                        bufferSegment.asSlice(done, piece).fill((byte) 0);
-                    } else {
-                        MemorySegment.copy(chunk, chunkOffset, bufferSegment, done, piece);
-                    }
+                if (copyPiece(bufferSegment, done, chunkIndex, chunkOffset, piece, toDevice)) {
+                    done += piece;
+                    position += piece;
                 }
-                done += piece;
-                position += piece;
             }
         }
     }
 
-    private MemorySegment chunkForWrite(int chunkIndex) {
-        MemorySegment chunk = chunks.get(chunkIndex);
+    /**
+     * Copies one piece; false when the chunk was deallocated concurrently (its arena closed under us),
+     * so the caller retries the piece against the chunk table's new state.
+     */
+    private boolean copyPiece(MemorySegment buffer, long bufferOffset, int chunkIndex, long chunkOffset, long piece,
+            boolean toDevice) {
+        Chunk chunk = toDevice ? chunkForWrite(chunkIndex) : chunks.get(chunkIndex);
+        try {
+            if (toDevice) {
+                MemorySegment.copy(buffer, bufferOffset, chunk.segment(), chunkOffset, piece);
+            } else if (chunk == null) {
+                buffer.asSlice(bufferOffset, piece).fill((byte) 0);
+            } else {
+                MemorySegment.copy(chunk.segment(), chunkOffset, buffer, bufferOffset, piece);
+            }
+            return true;
+        } catch (IllegalStateException e) {
+            if (closed || chunk == null || chunk.arena().scope().isAlive() || chunks.get(chunkIndex) == chunk) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    private Chunk chunkForWrite(int chunkIndex) {
+        Chunk chunk = chunks.get(chunkIndex);
         if (chunk != null) {
             return chunk;
         }
@@ -193,13 +274,39 @@ public final class RamBlockDevice implements BlockDevice {
             chunk = chunks.get(chunkIndex);
             if (chunk == null) {
                 requireOpen();
+                Arena arena = Arena.ofShared();
                 // Arena allocations are zero-filled, which is what an unwritten region must read as.
-                chunk = arena.allocate(chunkLength(chunkIndex), CHUNK_ALIGNMENT);
+                chunk = new Chunk(arena, arena.allocate(chunkLength(chunkIndex), CHUNK_ALIGNMENT));
                 chunks.set(chunkIndex, chunk);
+                if (closed) {
+                    // close() may have swept the table before we published the chunk.
+                    free(chunkIndex, chunk);
+                    requireOpen();
+                }
             }
             return chunk;
         }
     }
+
+    /** Removes the chunk from the table and frees its memory; only the thread that removes it closes it. */
+    private void free(int chunkIndex, Chunk chunk) {
+        if (chunks.compareAndSet(chunkIndex, chunk, null)) {
+            chunk.arena().close();
+        }
+    }
+
+    private static void zero(Chunk chunk, long offset, long length) {
+        try {
+            chunk.segment().asSlice(offset, length).fill((byte) 0);
+        } catch (IllegalStateException e) {
+            if (chunk.arena().scope().isAlive()) {
+                throw e;
+            }
+            // Freed concurrently: the whole chunk now reads as zeros anyway.
+        }
+    }
+
+    private record Chunk(Arena arena, MemorySegment segment) {}
 
     /** The last chunk is only as long as the device needs. */
     private long chunkLength(int chunkIndex) {

@@ -17,6 +17,7 @@ final class AluaCommands {
 
     /** REPORT TARGET PORT GROUPS PARAMETER DATA FORMAT (SPC-5 §6.36 Table 260). */
     static final int RTPG_FORMAT_SHIFT = 5;
+    static final int RTPG_FORMAT_MASK = 0xE0;
     static final int RTPG_FORMAT_LENGTH_ONLY = 0b000;
     static final int RTPG_FORMAT_EXTENDED = 0b001;
     static final int RTPG_LENGTH_ONLY_HEADER = 4;
@@ -35,16 +36,6 @@ final class AluaCommands {
     static final int STATUS_NO_STATUS = 0x00;
 
     private AluaCommands() {}
-
-    /** MAINTENANCE IN (SPC-5 Annex E service actions): the ones this device server implements. */
-    static void maintenanceIn(ScsiTask task, Map<Integer, String> targetPorts) {
-        byte[] cdb = task.cdb();
-        if ((cdb[1] & ReservationTable.SERVICE_ACTION_MASK) == ScsiOpcode.SA_REPORT_TARGET_PORT_GROUPS) {
-            reportTargetPortGroups(task, targetPorts);
-        } else {
-            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
-        }
-    }
 
     /** SPC-5 §6.36 REPORT TARGET PORT GROUPS, both parameter data formats. */
     static void reportTargetPortGroups(ScsiTask task, Map<Integer, String> targetPorts) {

@@ -59,10 +59,12 @@ final class BlockCommands {
             return;
         }
         int bytes = range.blocks() * device.blockSize();
-        ByteBuf data = task.command().allocator().ioBuffer(bytes);
-        BlockIo.run(
+        locked(task, range.lba(), range.blocks(), LbaRangeLock.Mode.SHARED, lease -> {
+            ByteBuf data = task.command().allocator().ioBuffer(bytes);
+            BlockIo.run(
                 cb -> device.read(task.command().nexus(), range.lba(), range.blocks(), data, cb),
                 error -> {
+                    lease.release();
                     if (error != null) {
                         data.release();
                         LOG.warn("read of {} blocks at LBA {} failed on {}", range.blocks(), range.lba(), device.describe(), error);
@@ -71,6 +73,25 @@ final class BlockCommands {
                         task.complete(ScsiResponse.good(data, bytes));
                     }
                 });
+        });
+    }
+
+    /**
+     * Run {@code body} once {@code [lba, lba + blocks)} is held in {@code mode}; the body must release the
+     * lease when its medium access ends, before it completes the task.
+     */
+    static void locked(ScsiTask task, long lba, long blocks, LbaRangeLock.Mode mode, java.util.function.Consumer<LbaRangeLock.Lease> body) {
+        task.lu().rangeLock().acquire(lba, blocks, mode, lease -> {
+            try {
+                body.accept(lease);
+            } catch (RuntimeException e) {
+                LOG.error("command {} failed while holding LBAs {}+{}", task.command().opcode(), lba, blocks, e);
+                lease.release();
+                if (!task.isDone()) {
+                    task.fail(SenseReason.INTERNAL_TARGET_FAILURE);
+                }
+            }
+        });
     }
 
     /**
@@ -93,16 +114,17 @@ final class BlockCommands {
         }
         ByteBuf src = receivedData(task, blocks);
         boolean fua = task.lu().forceUnitAccess(layout.fua(task.cdb()));
-        BlockIo.run(
+        locked(task, range.lba(), blocks, LbaRangeLock.Mode.SHARED, lease -> BlockIo.run(
                 cb -> device.write(task.command().nexus(), range.lba(), blocks, src, fua, cb),
                 error -> {
+                    lease.release();
                     if (error != null) {
                         LOG.warn("write of {} blocks at LBA {} failed on {}", blocks, range.lba(), device.describe(), error);
                         task.fail(SenseReason.WRITE_ERROR);
                     } else {
                         task.good();
                     }
-                });
+                }));
     }
 
     /**
@@ -158,19 +180,24 @@ final class BlockCommands {
         }
         ByteBuf src = receivedData(task, blocks);
         Range written = new Range(range.lba(), blocks);
-        BlockIo.run(
+        locked(task, range.lba(), blocks, LbaRangeLock.Mode.SHARED, lease -> BlockIo.run(
                 cb -> device.write(task.command().nexus(), range.lba(), blocks, src, true, cb),
                 error -> {
                     if (error != null) {
+                        lease.release();
                         LOG.warn("write of {} blocks at LBA {} failed on {}", blocks, range.lba(), device.describe(), error);
                         task.fail(SenseReason.WRITE_ERROR);
                     } else {
-                        readAndCompare(task, written, bytchk);
+                        readAndCompare(task, written, bytchk, lease);
                     }
-                });
+                }));
     }
 
     private static void readAndCompare(ScsiTask task, Range range, int bytchk) {
+        locked(task, range.lba(), range.blocks(), LbaRangeLock.Mode.SHARED, lease -> readAndCompare(task, range, bytchk, lease));
+    }
+
+    private static void readAndCompare(ScsiTask task, Range range, int bytchk, LbaRangeLock.Lease lease) {
         BlockDevice device = task.lu().device();
         int blockSize = device.blockSize();
         int bytes = range.blocks() * blockSize;
@@ -178,6 +205,7 @@ final class BlockCommands {
         BlockIo.run(
                 cb -> device.read(task.command().nexus(), range.lba(), range.blocks(), medium, cb),
                 error -> {
+                    lease.release();
                     try {
                         if (error != null) {
                             LOG.warn("verify read of {} blocks at LBA {} failed on {}", range.blocks(), range.lba(), device.describe(), error);

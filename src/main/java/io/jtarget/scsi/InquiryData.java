@@ -23,6 +23,8 @@ final class InquiryData {
     static final int HISUP = 0x10;
     static final int RESPONSE_DATA_FORMAT = 0x02;
     static final int CMDQUE = 0x02;
+    /** Byte 5 3PC: the LU supports third-party copy (EXTENDED COPY), SPC-5 §6.7.2. */
+    static final int THREE_PC = 0x08;
     static final int STANDARD_LENGTH = 96;
     static final int VENDOR_OFFSET = 8;
     static final int PRODUCT_OFFSET = 16;
@@ -34,6 +36,7 @@ final class InquiryData {
     static final int PAGE_SUPPORTED_VPD = 0x00;
     static final int PAGE_UNIT_SERIAL_NUMBER = 0x80;
     static final int PAGE_DEVICE_IDENTIFICATION = 0x83;
+    static final int PAGE_THIRD_PARTY_COPY = 0x8F;
     static final int PAGE_BLOCK_LIMITS = 0xB0;
     static final int PAGE_BLOCK_DEVICE_CHARACTERISTICS = 0xB1;
     static final int PAGE_LOGICAL_BLOCK_PROVISIONING = 0xB2;
@@ -41,6 +44,7 @@ final class InquiryData {
         PAGE_SUPPORTED_VPD,
         PAGE_UNIT_SERIAL_NUMBER,
         PAGE_DEVICE_IDENTIFICATION,
+        PAGE_THIRD_PARTY_COPY,
         PAGE_BLOCK_LIMITS,
         PAGE_BLOCK_DEVICE_CHARACTERISTICS,
         PAGE_LOGICAL_BLOCK_PROVISIONING
@@ -70,6 +74,20 @@ final class InquiryData {
     /** SBC-4 §6.6.2 MEDIUM ROTATION RATE 0001h: non-rotating medium. */
     static final int NON_ROTATING = 0x0001;
     static final int LOGICAL_BLOCK_PROVISIONING_PAGE_LENGTH = 0x04;
+    /** Logical Block Provisioning page byte 5 (SBC-4 Table 262) and byte 6 PROVISIONING TYPE. */
+    static final int LBPU = 0x80;
+    static final int LBPWS = 0x40;
+    static final int LBPWS10 = 0x20;
+    static final int LBPRZ_ZEROS = 0x04;
+    static final int PROVISIONING_TYPE_THIN = 0x02;
+    /** Block Device Characteristics byte 7 (SBC-4 Table 257). */
+    static final int WABEREQ_READS_SUCCEED = 0x40;
+    static final int WACEREQ_READS_SUCCEED = 0x10;
+    /** Third-party copy descriptor type codes (SPC-4 Table 615). */
+    static final int TPC_SUPPORTED_COMMANDS = 0x0001;
+    static final int TPC_PARAMETER_DATA = 0x0004;
+    static final int TPC_SUPPORTED_DESCRIPTORS = 0x0008;
+    static final int TPC_GENERAL_COPY_OPERATIONS = 0x8001;
 
     private InquiryData() {}
 
@@ -80,8 +98,9 @@ final class InquiryData {
         d[2] = (byte) VERSION_SPC4;
         d[3] = (byte) (HISUP | RESPONSE_DATA_FORMAT);
         d[4] = (byte) (STANDARD_LENGTH - 5);
-        // SPC-5 §6.7.2 TPGS=01b: implicit ALUA (one active/optimized target port group).
-        d[5] = (byte) AluaCommands.TPGS_IMPLICIT;
+        // SPC-5 §6.7.2 TPGS=01b: implicit ALUA (one active/optimized target port group);
+        // 3PC: EXTENDED COPY is supported (only meaningful with a logical unit behind it).
+        d[5] = (byte) (AluaCommands.TPGS_IMPLICIT | (lu == null ? 0 : THREE_PC));
         d[7] = (byte) CMDQUE;
         Bytes.putAscii(d, VENDOR_OFFSET, 8, VENDOR);
         Bytes.putAscii(d, PRODUCT_OFFSET, 16, PRODUCT);
@@ -108,8 +127,9 @@ final class InquiryData {
             case PAGE_UNIT_SERIAL_NUMBER -> unitSerialNumber(lu);
             case PAGE_DEVICE_IDENTIFICATION -> deviceIdentification(lu, targetName, nexus);
             case PAGE_BLOCK_LIMITS -> blockLimits(lu);
-            case PAGE_BLOCK_DEVICE_CHARACTERISTICS -> blockDeviceCharacteristics();
-            case PAGE_LOGICAL_BLOCK_PROVISIONING -> logicalBlockProvisioning();
+            case PAGE_THIRD_PARTY_COPY -> thirdPartyCopy();
+            case PAGE_BLOCK_DEVICE_CHARACTERISTICS -> blockDeviceCharacteristics(lu);
+            case PAGE_LOGICAL_BLOCK_PROVISIONING -> logicalBlockProvisioning(lu);
             default -> null;
         };
     }
@@ -205,19 +225,99 @@ final class InquiryData {
         // MAXIMUM TRANSFER LENGTH (bytes 8-11) and OPTIMAL TRANSFER LENGTH (bytes 12-15), in blocks.
         Bytes.putU32(d, 8, lu.maxTransferBlocks());
         Bytes.putU32(d, 12, lu.maxTransferBlocks());
-        // MAXIMUM UNMAP LBA COUNT / BLOCK DESCRIPTOR COUNT stay 0: UNMAP is not supported (LBPU=0 in B2h).
+        // MAXIMUM COMPARE AND WRITE LENGTH (byte 5).
+        d[5] = (byte) ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS;
+        if (lu.thinProvisioned()) {
+            // MAXIMUM UNMAP LBA COUNT (20-23), MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT (24-27), OPTIMAL UNMAP
+            // GRANULARITY (28-31); UNMAP GRANULARITY ALIGNMENT (32-35) stays 0 with UGAVALID=0.
+            Bytes.putU32(d, 20, ThinLimits.MAX_UNMAP_LBA_COUNT);
+            Bytes.putU32(d, 24, ThinLimits.MAX_UNMAP_DESCRIPTORS);
+            Bytes.putU32(d, 28, Math.min(lu.device().deallocationGranularity(), 0xFFFF_FFFFL));
+        }
+        // MAXIMUM WRITE SAME LENGTH (36-43).
+        Bytes.putU64(d, 36, ThinLimits.MAX_WRITE_SAME_BLOCKS);
+        // MAXIMUM ATOMIC TRANSFER LENGTH (44-47), ATOMIC ALIGNMENT (48-51), ATOMIC TRANSFER LENGTH
+        // GRANULARITY (52-55); no atomic boundaries (56-63 stay 0).
+        Bytes.putU32(d, 44, AtomicCommands.maxAtomicTransferBlocks(lu));
+        Bytes.putU32(d, 48, AtomicCommands.ATOMIC_ALIGNMENT);
+        Bytes.putU32(d, 52, AtomicCommands.ATOMIC_TRANSFER_LENGTH_GRANULARITY);
         return d;
     }
 
-    private static byte[] blockDeviceCharacteristics() {
+    /**
+     * SPC-4 §7.8.17 Third-party Copy page: the EXTENDED COPY(LID1) support of {@link CopyCommands}: supported
+     * commands, parameter data limits, supported descriptors, general copy operations.
+     */
+    private static byte[] thirdPartyCopy() {
+        byte[] commands = {
+            (byte) ScsiOpcode.EXTENDED_COPY, 1, (byte) ScsiOpcode.SA_EXTENDED_COPY_LID1,
+            (byte) ScsiOpcode.RECEIVE_COPY_RESULTS, 3, (byte) ScsiOpcode.SA_COPY_STATUS,
+            (byte) ScsiOpcode.SA_OPERATING_PARAMETERS, (byte) ScsiOpcode.SA_FAILED_SEGMENT_DETAILS
+        };
+        int supportedCommandsLength = (1 + commands.length + 3) & ~3;
+        byte[] supportedCommands = new byte[supportedCommandsLength];
+        supportedCommands[0] = (byte) commands.length;
+        System.arraycopy(commands, 0, supportedCommands, 1, commands.length);
+
+        byte[] parameterData = new byte[28];
+        Bytes.putU16(parameterData, 4, CopyCommands.MAX_CSCD_DESCRIPTORS);
+        Bytes.putU16(parameterData, 6, CopyCommands.MAX_SEGMENT_DESCRIPTORS);
+        Bytes.putU32(parameterData, 8, CopyCommands.MAX_DESCRIPTOR_LIST_LENGTH);
+        // MAXIMUM INLINE DATA LENGTH (12-15) is 0.
+
+        int[] types = CopyCommands.SUPPORTED_DESCRIPTORS;
+        byte[] supportedDescriptors = new byte[(1 + types.length + 3) & ~3];
+        supportedDescriptors[0] = (byte) types.length;
+        for (int i = 0; i < types.length; i++) {
+            supportedDescriptors[1 + i] = (byte) types[i];
+        }
+
+        byte[] general = new byte[28];
+        Bytes.putU32(general, 0, CopyCommands.MAX_CONCURRENT_COPIES);
+        Bytes.putU32(general, 4, CopyCommands.MAX_CONCURRENT_COPIES);
+        Bytes.putU32(general, 8, CopyCommands.MAX_SEGMENT_BYTES);
+        general[12] = 9; // DATA SEGMENT GRANULARITY, log2 bytes
+
+        byte[][] descriptors = {supportedCommands, parameterData, supportedDescriptors, general};
+        int[] codes = {TPC_SUPPORTED_COMMANDS, TPC_PARAMETER_DATA, TPC_SUPPORTED_DESCRIPTORS, TPC_GENERAL_COPY_OPERATIONS};
+        int length = 0;
+        for (byte[] body : descriptors) {
+            length += 4 + body.length;
+        }
+        byte[] d = page(PAGE_THIRD_PARTY_COPY, length);
+        int off = VPD_HEADER_LENGTH;
+        for (int i = 0; i < descriptors.length; i++) {
+            Bytes.putU16(d, off, codes[i]);
+            Bytes.putU16(d, off + 2, descriptors[i].length);
+            System.arraycopy(descriptors[i], 0, d, off + 4, descriptors[i].length);
+            off += 4 + descriptors[i].length;
+        }
+        return d;
+    }
+
+    private static byte[] blockDeviceCharacteristics(LogicalUnit lu) {
         byte[] d = page(PAGE_BLOCK_DEVICE_CHARACTERISTICS, BLOCK_DEVICE_CHARACTERISTICS_PAGE_LENGTH);
         Bytes.putU16(d, 4, NON_ROTATING);
+        if (lu.thinProvisioned()) {
+            // WABEREQ/WACEREQ 01b (SBC-4 §6.6.2): after a BLOCK or CRYPTOGRAPHIC ERASE sanitize, reads
+            // succeed (deallocated blocks read as zeros).
+            d[7] = (byte) (WABEREQ_READS_SUCCEED | WACEREQ_READS_SUCCEED);
+        }
         return d;
     }
 
-    /** SBC-4 §6.6.6: LBPU=LBPWS=LBPWS10=0, provisioning type 0 (fully provisioned), as READ CAPACITY(16) LBPME=0 says. */
-    private static byte[] logicalBlockProvisioning() {
-        return page(PAGE_LOGICAL_BLOCK_PROVISIONING, LOGICAL_BLOCK_PROVISIONING_PAGE_LENGTH);
+    /**
+     * SBC-4 §6.6.6: a thin LU supports UNMAP (LBPU) and WRITE SAME(16/10) with UNMAP (LBPWS, LBPWS10), reads
+     * deallocated blocks as zeros (LBPRZ=001b), no anchored state (ANC_SUP=0), provisioning type 010b
+     * (thin); otherwise everything is 0 (fully provisioned), as READ CAPACITY(16) LBPME says.
+     */
+    private static byte[] logicalBlockProvisioning(LogicalUnit lu) {
+        byte[] d = page(PAGE_LOGICAL_BLOCK_PROVISIONING, LOGICAL_BLOCK_PROVISIONING_PAGE_LENGTH);
+        if (lu.thinProvisioned()) {
+            d[5] = (byte) (LBPU | LBPWS | LBPWS10 | LBPRZ_ZEROS);
+            d[6] = (byte) PROVISIONING_TYPE_THIN;
+        }
+        return d;
     }
 
     private static byte[] sha256(byte[] input) {

@@ -4,6 +4,7 @@ import io.jtarget.backstore.BlockDevice;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -39,6 +40,9 @@ public final class LogicalUnit {
     private final TaskSet taskSet = new TaskSet();
     private final PersistentReservations reservations = new PersistentReservations(unitAttentions);
     private volatile Map<Integer, String> targetPorts = Map.of();
+    private final LbaRangeLock rangeLock = new LbaRangeLock();
+    /** A SANITIZE is running (SBC-4 §4.11.3: medium access is NOT READY, SANITIZE IN PROGRESS meanwhile). */
+    private final AtomicInteger sanitizing = new AtomicInteger();
 
     /**
      * @param serial a stable identifier of this LU, unique per server: unit serial number (VPD 80h)
@@ -168,6 +172,28 @@ public final class LogicalUnit {
      */
     public void persistReservationsIn(PrStore store) throws java.io.IOException {
         reservations.attachStore(store);
+    }
+
+    /** Held by every medium access for its LBA range (COMPARE AND WRITE atomicity, SBC-4 §5.3). */
+    LbaRangeLock rangeLock() {
+        return rangeLock;
+    }
+
+    boolean sanitizing() {
+        return sanitizing.get() > 0;
+    }
+
+    void sanitizing(boolean started) {
+        if (started) {
+            sanitizing.incrementAndGet();
+        } else {
+            sanitizing.decrementAndGet();
+        }
+    }
+
+    /** Thin provisioned (SBC-4 §4.7.3): the device deallocates, so UNMAP and friends exist and LBPME=1. */
+    boolean thinProvisioned() {
+        return device.capabilities().contains(io.jtarget.backstore.BlockDevice.Capability.DEALLOCATE);
     }
 
     /** SAM-5 §6.3.3 logical unit reset, apart from aborting tasks: mode pages to their defaults, no preventions. */

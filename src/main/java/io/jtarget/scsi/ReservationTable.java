@@ -32,28 +32,17 @@ final class ReservationTable {
     static final int REASSIGN_BLOCKS = 0x07;
     static final int RECEIVE_DIAGNOSTIC_RESULTS = 0x1C;
     static final int SEND_DIAGNOSTIC = 0x1D;
-    static final int READ_DEFECT_DATA_10 = 0x37;
     static final int WRITE_BUFFER = 0x3B;
     static final int READ_BUFFER = 0x3C;
     static final int READ_LONG_10 = 0x3E;
     static final int WRITE_LONG_10 = 0x3F;
-    static final int WRITE_SAME_10 = 0x41;
-    static final int UNMAP = 0x42;
-    static final int SANITIZE = 0x48;
     static final int LOG_SELECT = 0x4C;
     static final int LOG_SENSE = 0x4D;
-    static final int EXTENDED_COPY = 0x83;
-    static final int RECEIVE_COPY_RESULTS = 0x84;
-    static final int COMPARE_AND_WRITE = 0x89;
-    static final int ORWRITE_16 = 0x8B;
-    static final int WRITE_SAME_16 = 0x93;
     static final int SERVICE_ACTION_OUT_16 = 0x9F;
     static final int SECURITY_PROTOCOL_IN = 0xA2;
     static final int SERVICE_ACTION_IN_12 = 0xAB;
-    static final int READ_DEFECT_DATA_12 = 0xB7;
 
     /** SERVICE ACTION IN(16) service actions (SBC-4 Table 13). */
-    static final int SA_GET_LBA_STATUS = 0x12;
     static final int SA_READ_LONG_16 = 0x11;
     static final int SA_REPORT_REFERRALS = 0x13;
     /** SERVICE ACTION IN(12) READ MEDIA SERIAL NUMBER (SPC-5 §6.21). */
@@ -88,12 +77,12 @@ final class ReservationTable {
             ScsiOpcode.READ_6, ScsiOpcode.READ_10, ScsiOpcode.READ_12, ScsiOpcode.READ_16,
             ScsiOpcode.VERIFY_10, ScsiOpcode.VERIFY_12, ScsiOpcode.VERIFY_16,
             ScsiOpcode.PRE_FETCH_10, ScsiOpcode.PRE_FETCH_16,
-            READ_DEFECT_DATA_10, READ_DEFECT_DATA_12, READ_LONG_10
+            ScsiOpcode.READ_DEFECT_DATA_10, ScsiOpcode.READ_DEFECT_DATA_12, READ_LONG_10
         }) {
             BY_OPCODE[op] = Access.READ;
         }
-        // Everything else (WRITE*, WRITE AND VERIFY*, WRITE SAME*, UNMAP, COMPARE AND WRITE, ORWRITE,
-        // SYNCHRONIZE CACHE*, FORMAT UNIT, SANITIZE, REASSIGN BLOCKS, WRITE LONG, MODE SELECT/SENSE,
+        // Everything else (WRITE*, WRITE AND VERIFY*, WRITE SAME*, ScsiOpcode.UNMAP, COMPARE AND WRITE, ORWRITE,
+        // SYNCHRONIZE CACHE*, FORMAT UNIT, ScsiOpcode.SANITIZE, REASSIGN BLOCKS, WRITE LONG, MODE SELECT/SENSE,
         // LOG SELECT, READ/WRITE BUFFER, SEND/RECEIVE DIAGNOSTIC, EXTENDED COPY, RECEIVE COPY RESULTS,
         // MAINTENANCE OUT) stays CONFLICT, as the tables say.
     }
@@ -106,7 +95,7 @@ final class ReservationTable {
         return switch (opcode) {
             case ScsiOpcode.SERVICE_ACTION_IN_16 -> switch (cdb[1] & SERVICE_ACTION_MASK) {
                 case ScsiOpcode.SA_READ_CAPACITY_16, SA_REPORT_REFERRALS -> Access.ALLOWED;
-                case SA_GET_LBA_STATUS, SA_READ_LONG_16 -> Access.READ;
+                case ScsiOpcode.SA_GET_LBA_STATUS, SA_READ_LONG_16 -> Access.READ;
                 default -> Access.CONFLICT;
             };
             case SERVICE_ACTION_IN_12 -> (cdb[1] & SERVICE_ACTION_MASK) == SA_READ_MEDIA_SERIAL_NUMBER

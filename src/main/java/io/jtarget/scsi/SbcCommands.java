@@ -6,7 +6,10 @@ final class SbcCommands {
     static final int READ_CAPACITY_16_LENGTH = 32;
     static final int READ_CAPACITY_10_PMI = 0x01;
     static final long READ_CAPACITY_10_TOO_LARGE = 0xFFFF_FFFFL;
-    static final int SERVICE_ACTION_MASK = 0x1F;
+    /** READ CAPACITY(16) byte 14: LBPME and LBPRZ (SBC-4 §5.21.2 Table 94). */
+    static final int READ_CAPACITY_16_LBP_OFFSET = 14;
+    static final int READ_CAPACITY_16_LBPME = 0x80;
+    static final int READ_CAPACITY_16_LBPRZ = 0x40;
 
     static final int START_STOP_IMMED = 0x01;
     static final int START_STOP_START = 0x01;
@@ -40,20 +43,20 @@ final class SbcCommands {
         task.goodWithData(data, READ_CAPACITY_10_LENGTH);
     }
 
-    /** SERVICE ACTION IN(16): only READ CAPACITY(16) (SBC-4 §5.21). */
-    static void serviceActionIn16(ScsiTask task) {
+    /** READ CAPACITY(16), SBC-4 §5.21; the command table dispatched its service action. */
+    static void readCapacity16(ScsiTask task) {
         byte[] cdb = task.cdb();
-        if ((cdb[1] & SERVICE_ACTION_MASK) != ScsiOpcode.SA_READ_CAPACITY_16) {
-            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
-            return;
-        }
         int allocation = (int) Math.min(Bytes.u32(cdb, 10), Integer.MAX_VALUE);
         LogicalUnit lu = task.lu();
         byte[] data = new byte[READ_CAPACITY_16_LENGTH];
         Bytes.putU64(data, 0, lu.device().blockCount() - 1);
         Bytes.putU32(data, 8, lu.device().blockSize());
-        // P_TYPE/PROT_EN, P_I_EXPONENT/LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT, LBPME/LBPRZ and
-        // LOWEST ALIGNED LBA are all zero: no protection, 1:1 physical blocks, fully provisioned.
+        // P_TYPE/PROT_EN, P_I_EXPONENT/LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT and LOWEST ALIGNED LBA
+        // are zero: no protection, 1:1 physical blocks. LBPME/LBPRZ (SBC-4 §5.21.2): a thin LU manages
+        // provisioning, and both stores read deallocated blocks as zeros.
+        if (lu.thinProvisioned()) {
+            data[READ_CAPACITY_16_LBP_OFFSET] = (byte) (READ_CAPACITY_16_LBPME | READ_CAPACITY_16_LBPRZ);
+        }
         task.goodWithData(data, allocation);
     }
 

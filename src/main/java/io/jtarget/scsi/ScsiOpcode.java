@@ -46,8 +46,38 @@ final class ScsiOpcode {
     static final int SA_REPORT_TARGET_PORT_GROUPS = 0x0A;
     static final int SA_SET_TARGET_PORT_GROUPS = 0x0A;
 
+    // Thin provisioning, atomic, copy and media commands (SBC-4, SPC-5 §6.4).
+    static final int READ_DEFECT_DATA_10 = 0x37;
+    static final int WRITE_SAME_10 = 0x41;
+    static final int UNMAP = 0x42;
+    static final int SANITIZE = 0x48;
+    static final int EXTENDED_COPY = 0x83;
+    static final int RECEIVE_COPY_RESULTS = 0x84;
+    static final int COMPARE_AND_WRITE = 0x89;
+    static final int ORWRITE_16 = 0x8B;
+    static final int WRITE_SAME_16 = 0x93;
+    static final int WRITE_ATOMIC_16 = 0x9C;
+    static final int READ_DEFECT_DATA_12 = 0xB7;
+
     /** SERVICE ACTION IN(16) service action of READ CAPACITY(16) (SBC-4 §5.21). */
     static final int SA_READ_CAPACITY_16 = 0x10;
+    /** SERVICE ACTION IN(16) service action of GET LBA STATUS (SBC-4 §5.9). */
+    static final int SA_GET_LBA_STATUS = 0x12;
+    /** MAINTENANCE IN service actions (SPC-5 §6.35, §6.36). */
+    static final int SA_REPORT_SUPPORTED_OPERATION_CODES = 0x0C;
+    static final int SA_REPORT_SUPPORTED_TMFS = 0x0D;
+    /** EXTENDED COPY(LID1) (SPC-4 §6.4). */
+    static final int SA_EXTENDED_COPY_LID1 = 0x00;
+    /** RECEIVE COPY RESULTS service actions (SPC-4 §6.18 Table 240). */
+    static final int SA_COPY_STATUS = 0x00;
+    static final int SA_RECEIVE_DATA = 0x01;
+    static final int SA_OPERATING_PARAMETERS = 0x03;
+    static final int SA_FAILED_SEGMENT_DETAILS = 0x04;
+    /** SANITIZE service actions (SBC-4 §5.30 Table 130). */
+    static final int SA_SANITIZE_OVERWRITE = 0x01;
+    static final int SA_SANITIZE_BLOCK_ERASE = 0x02;
+    static final int SA_SANITIZE_CRYPTO_ERASE = 0x03;
+    static final int SA_SANITIZE_EXIT_FAILURE_MODE = 0x1F;
 
     private ScsiOpcode() {}
 }

@@ -57,6 +57,7 @@ public final class ScsiTargetCore implements AutoCloseable {
         for (LogicalUnit lu : this.logicalUnits) {
             lu.targetPorts(targetPorts);
             lu.taskSet().starter(task -> startWaiting(task, lu));
+            CopyTargets.register(lu);
         }
     }
 
@@ -128,8 +129,13 @@ public final class ScsiTargetCore implements AutoCloseable {
                 return;
             }
         }
-        CommandDescriptor descriptor = commands.lookup(opcode);
-        if (descriptor == null) {
+        CommandDescriptor descriptor = commands.lookup(command.cdb());
+        if (descriptor != null && descriptor.hasServiceAction() && !descriptor.availableOn(lu)) {
+            // A service action this LU does not offer, of an opcode it has (SPC-5 §4.2.5.1).
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (descriptor == null || !descriptor.availableOn(lu)) {
             task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
             return;
         }
@@ -158,6 +164,10 @@ public final class ScsiTargetCore implements AutoCloseable {
                     return;
                 }
                 case READY -> {}
+            }
+            if (lu.sanitizing()) {
+                task.fail(SenseReason.NOT_READY_SANITIZE_IN_PROGRESS);
+                return;
             }
         }
         if (descriptor.access() == CommandDescriptor.MediumAccess.WRITE && lu.writeProtected()) {
@@ -225,6 +235,7 @@ public final class ScsiTargetCore implements AutoCloseable {
     @Override
     public void close() {
         for (LogicalUnit lu : logicalUnits) {
+            CopyTargets.unregister(lu);
             try {
                 lu.device().close();
             } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ final class SenseKey {
     static final int UNIT_ATTENTION = 0x6;
     static final int DATA_PROTECT = 0x7;
     static final int ABORTED_COMMAND = 0xB;
+    static final int COPY_ABORTED = 0xA;
     static final int MISCOMPARE = 0xE;
 
     private SenseKey() {}

@@ -9,6 +9,8 @@ enum SenseReason {
     /** SBC-4 §4.20.3: stopped power condition; a START STOP UNIT with START=1 is required. */
     NOT_READY_INITIALIZING_COMMAND_REQUIRED(SenseKey.NOT_READY, 0x04, 0x02),
     MEDIUM_NOT_PRESENT(SenseKey.NOT_READY, 0x3A, 0x00),
+    /** SBC-4 §4.11.3: medium access while a SANITIZE runs. */
+    NOT_READY_SANITIZE_IN_PROGRESS(SenseKey.NOT_READY, 0x04, 0x1B),
     UNRECOVERED_READ_ERROR(SenseKey.MEDIUM_ERROR, 0x11, 0x00),
     WRITE_ERROR(SenseKey.MEDIUM_ERROR, 0x0C, 0x00),
     INTERNAL_TARGET_FAILURE(SenseKey.HARDWARE_ERROR, 0x44, 0x00),
@@ -41,6 +43,19 @@ enum SenseReason {
     TOO_MUCH_WRITE_DATA(SenseKey.ABORTED_COMMAND, 0x4B, 0x02),
     DATA_OFFSET_ERROR(SenseKey.ABORTED_COMMAND, 0x4B, 0x05),
     WRITE_PROTECTED(SenseKey.DATA_PROTECT, 0x27, 0x00),
+    // EXTENDED COPY parameter list errors (SPC-4 §6.4.3, Annex D).
+    TOO_MANY_TARGET_DESCRIPTORS(SenseKey.ILLEGAL_REQUEST, 0x26, 0x06),
+    UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE(SenseKey.ILLEGAL_REQUEST, 0x26, 0x07),
+    TOO_MANY_SEGMENT_DESCRIPTORS(SenseKey.ILLEGAL_REQUEST, 0x26, 0x08),
+    UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE_CODE(SenseKey.ILLEGAL_REQUEST, 0x26, 0x09),
+    /** SPC-4 §6.4.5: a CSCD descriptor names a logical unit the copy manager cannot reach. */
+    COPY_TARGET_DEVICE_NOT_REACHABLE(SenseKey.COPY_ABORTED, 0x08, 0x04),
+    /** SPC-4 Annex D: the segment reads past the end of the source (COPY TARGET DEVICE DATA UNDERRUN). */
+    COPY_TARGET_DEVICE_DATA_UNDERRUN(SenseKey.COPY_ABORTED, 0x0D, 0x03),
+    /** The segment writes past the end of the destination (COPY TARGET DEVICE DATA OVERRUN). */
+    COPY_TARGET_DEVICE_DATA_OVERRUN(SenseKey.COPY_ABORTED, 0x0D, 0x02),
+    COPY_ABORTED_READ_ERROR(SenseKey.COPY_ABORTED, 0x11, 0x00),
+    COPY_ABORTED_WRITE_ERROR(SenseKey.COPY_ABORTED, 0x0C, 0x00),
     MISCOMPARE_DURING_VERIFY(SenseKey.MISCOMPARE, 0x1D, 0x00);
 
     final int senseKey;

@@ -51,7 +51,7 @@ class SpcCommandsTest {
     @Test
     void shouldListSupportedVpdPagesInAscendingOrder() {
         byte[] d = Harness.data(h.run(Cdbs.inquiry(true, 0x00, 255)));
-        assertThat(Arrays.copyOfRange(d, 4, d.length)).containsExactly(0x00, 0x80, 0x83, 0xB0, 0xB1, 0xB2);
+        assertThat(Arrays.copyOfRange(d, 4, d.length)).containsExactly(0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB1, 0xB2);
         assertThat(Bytes.u16(d, 2)).isEqualTo(d.length - 4);
     }
 

@@ -1,0 +1,243 @@
+package io.jtarget.scsi;
+
+import io.jtarget.backstore.BlockDevice;
+import io.netty.buffer.ByteBuf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commands that read, combine and write a range as one indivisible operation: COMPARE AND WRITE
+ * (SBC-4 §5.3), ORWRITE(16) (§5.11) and WRITE ATOMIC(16) (§5.46). Each holds its range exclusively in
+ * the LU's {@link LbaRangeLock} from the first read to the end of the write, so no other command
+ * (which all hold their ranges, at least shared) sees or changes the range in between.
+ *
+ * <p>Atomicity is with respect to every other command and to task management (the write is one
+ * backend request that is never cut short). It is not a promise about power loss in the middle of the
+ * write: neither store offers one.
+ */
+final class AtomicCommands {
+    private static final Logger LOG = LoggerFactory.getLogger(AtomicCommands.class);
+
+    /** COMPARE AND WRITE NUMBER OF LOGICAL BLOCKS (SBC-4 §5.3 Table 29). */
+    static final int CAW_BLOCKS_OFFSET = 13;
+    /** WRITE ATOMIC(16) fields (SBC-4 §5.46 Table 137). */
+    static final int ATOMIC_BOUNDARY_OFFSET = 10;
+    static final int ATOMIC_TRANSFER_LENGTH_OFFSET = 12;
+    /** Block Limits atomic fields (SBC-4 §6.6.4): alignment and granularity of one block, no boundaries. */
+    static final int ATOMIC_ALIGNMENT = 1;
+    static final int ATOMIC_TRANSFER_LENGTH_GRANULARITY = 1;
+
+    private AtomicCommands() {}
+
+    /**
+     * SBC-4 §5.3: the Data-Out buffer holds N verify blocks then N write blocks. If the medium differs
+     * from the verify data, MISCOMPARE with the offset of the first differing byte in INFORMATION and
+     * nothing is written.
+     */
+    static void compareAndWrite(ScsiTask task) {
+        byte[] cdb = task.cdb();
+        BlockDevice device = task.lu().device();
+        int blockSize = device.blockSize();
+        int blocks = Bytes.u8(cdb, CAW_BLOCKS_OFFSET);
+        task.commandTransferLength(2L * blocks * blockSize);
+        if ((cdb[BlockCdbLayout.FLAGS_BYTE] & BlockCdbLayout.PROTECT_MASK) != 0) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (blocks > ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        long lba = Bytes.u64(cdb, 2);
+        if (!Cdb.inRange(lba, blocks, device.blockCount())) {
+            task.fail(SenseReason.LBA_OUT_OF_RANGE);
+            return;
+        }
+        int bytes = blocks * blockSize;
+        ByteBuf out = task.command().dataOut();
+        int received = out == null ? 0 : out.readableBytes();
+        // The Data-Out buffer must be exactly 2 * N blocks (libiscsi CompareAndWrite.InvalidDataOutSize).
+        if (task.command().expectedTransferLength() != 2 * bytes || received != 2 * bytes) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (blocks == 0) {
+            task.good(); // SBC-4 §5.3: zero blocks is not an error, nothing is compared or written
+            return;
+        }
+        boolean fua = task.lu().forceUnitAccess(BlockCdbLayout.SIXTEEN.fua(cdb));
+        ByteBuf verify = out.slice(out.readerIndex(), bytes);
+        ByteBuf write = out.slice(out.readerIndex() + bytes, bytes);
+        BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE, lease -> readThen(task, lba, blocks, lease,
+                medium -> {
+                    long mismatch = mismatch(medium, verify, bytes);
+                    if (mismatch >= 0) {
+                        lease.release();
+                        task.fail(SenseReason.MISCOMPARE_DURING_VERIFY, mismatch);
+                        return;
+                    }
+                    writeThenGood(task, lba, blocks, write, fua, lease);
+                }));
+    }
+
+    /** SBC-4 §5.11 ORWRITE(16): medium := medium OR Data-Out, as one operation. */
+    static void orWrite(ScsiTask task) {
+        byte[] cdb = task.cdb();
+        BlockDevice device = task.lu().device();
+        long lba = BlockCdbLayout.SIXTEEN.lba(cdb);
+        long cdbBlocks = BlockCdbLayout.SIXTEEN.blocks(cdb);
+        task.commandTransferLength(cdbBlocks * device.blockSize());
+        if (BlockCdbLayout.SIXTEEN.protectFieldSet(cdb)) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (!Cdb.inRange(lba, cdbBlocks, device.blockCount())) {
+            task.fail(SenseReason.LBA_OUT_OF_RANGE);
+            return;
+        }
+        if (cdbBlocks > task.lu().maxTransferBlocks()) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        int blocks = receivedBlocks(task, (int) cdbBlocks);
+        if (blocks == 0) {
+            task.good();
+            return;
+        }
+        int bytes = blocks * device.blockSize();
+        ByteBuf out = task.command().dataOut();
+        boolean fua = task.lu().forceUnitAccess(BlockCdbLayout.SIXTEEN.fua(cdb));
+        BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE, lease -> readThen(task, lba, blocks, lease,
+                medium -> {
+                    ByteBuf result = task.command().allocator().ioBuffer(bytes);
+                    int i = 0;
+                    for (; i + Long.BYTES <= bytes; i += Long.BYTES) {
+                        result.writeLong(medium.getLong(i) | out.getLong(out.readerIndex() + i));
+                    }
+                    for (; i < bytes; i++) {
+                        result.writeByte(medium.getByte(i) | out.getByte(out.readerIndex() + i));
+                    }
+                    writeThenGood(task, lba, blocks, result, fua, lease, result);
+                }));
+    }
+
+    /**
+     * SBC-4 §5.46 WRITE ATOMIC(16): the whole transfer or nothing. The limits are the Block Limits page's:
+     * at most the maximum atomic transfer length, any alignment, no atomic boundaries (so ATOMIC BOUNDARY
+     * must be zero).
+     */
+    static void writeAtomic(ScsiTask task) {
+        byte[] cdb = task.cdb();
+        BlockDevice device = task.lu().device();
+        long lba = Bytes.u64(cdb, 2);
+        int boundary = Bytes.u16(cdb, ATOMIC_BOUNDARY_OFFSET);
+        int blocks = Bytes.u16(cdb, ATOMIC_TRANSFER_LENGTH_OFFSET);
+        task.commandTransferLength((long) blocks * device.blockSize());
+        if ((cdb[BlockCdbLayout.FLAGS_BYTE] & BlockCdbLayout.PROTECT_MASK) != 0 || boundary != 0) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (!Cdb.inRange(lba, blocks, device.blockCount())) {
+            task.fail(SenseReason.LBA_OUT_OF_RANGE);
+            return;
+        }
+        if (blocks > maxAtomicTransferBlocks(task.lu()) || lba % ATOMIC_ALIGNMENT != 0
+                || blocks % ATOMIC_TRANSFER_LENGTH_GRANULARITY != 0) {
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (blocks == 0) {
+            task.good();
+            return;
+        }
+        int bytes = blocks * device.blockSize();
+        ByteBuf out = task.command().dataOut();
+        if (out == null || out.readableBytes() < bytes) {
+            // Part of an atomic write is not an atomic write: the initiator sent less than the CDB says.
+            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        boolean fua = task.lu().forceUnitAccess(BlockCdbLayout.SIXTEEN.fua(cdb));
+        ByteBuf src = out.slice(out.readerIndex(), bytes);
+        BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE,
+                lease -> writeThenGood(task, lba, blocks, src, fua, lease));
+    }
+
+    /** MAXIMUM ATOMIC TRANSFER LENGTH (Block Limits VPD): one backend write, so the transfer limit. */
+    static int maxAtomicTransferBlocks(LogicalUnit lu) {
+        return Math.min(lu.maxTransferBlocks(), 0xFFFF);
+    }
+
+    private interface MediumConsumer {
+        void accept(ByteBuf medium);
+    }
+
+    /** Reads the range into a buffer, hands it to {@code then}, and releases it afterwards. */
+    private static void readThen(ScsiTask task, long lba, int blocks, LbaRangeLock.Lease lease, MediumConsumer then) {
+        BlockDevice device = task.lu().device();
+        ByteBuf medium = task.command().allocator().ioBuffer(blocks * device.blockSize());
+        BlockIo.run(
+                cb -> device.read(task.command().nexus(), lba, blocks, medium, cb),
+                error -> {
+                    try {
+                        if (error != null) {
+                            lease.release();
+                            LOG.warn("read of {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
+                            task.fail(SenseReason.UNRECOVERED_READ_ERROR);
+                            return;
+                        }
+                        then.accept(medium);
+                    } finally {
+                        medium.release();
+                    }
+                });
+    }
+
+    private static void writeThenGood(ScsiTask task, long lba, int blocks, ByteBuf src, boolean fua,
+            LbaRangeLock.Lease lease) {
+        writeThenGood(task, lba, blocks, src, fua, lease, null);
+    }
+
+    private static void writeThenGood(ScsiTask task, long lba, int blocks, ByteBuf src, boolean fua,
+            LbaRangeLock.Lease lease, ByteBuf releaseAfter) {
+        BlockDevice device = task.lu().device();
+        BlockIo.run(
+                cb -> device.write(task.command().nexus(), lba, blocks, src, fua, cb),
+                error -> {
+                    lease.release();
+                    if (releaseAfter != null) {
+                        releaseAfter.release();
+                    }
+                    if (error != null) {
+                        LOG.warn("write of {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
+                        task.fail(SenseReason.WRITE_ERROR);
+                    } else {
+                        task.good();
+                    }
+                });
+    }
+
+    private static int receivedBlocks(ScsiTask task, int wanted) {
+        ByteBuf out = task.command().dataOut();
+        int available = out == null ? 0 : out.readableBytes();
+        return Math.min(wanted, available / task.lu().device().blockSize());
+    }
+
+    /** Offset of the first byte of {@code expected} that differs from {@code medium}, or -1. */
+    static long mismatch(ByteBuf medium, ByteBuf expected, int length) {
+        int m = medium.readerIndex();
+        int e = expected.readerIndex();
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+            if (medium.getLong(m + i) != expected.getLong(e + i)) {
+                break;
+            }
+        }
+        for (; i < length; i++) {
+            if (medium.getByte(m + i) != expected.getByte(e + i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,66 @@
+package io.jtarget.scsi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LbaRangeLockTest {
+    private final LbaRangeLock lock = new LbaRangeLock();
+    private final List<LbaRangeLock.Lease> leases = new ArrayList<>();
+
+    private boolean tryAcquire(long lba, long blocks, LbaRangeLock.Mode mode) {
+        int before = leases.size();
+        lock.acquire(lba, blocks, mode, leases::add);
+        return leases.size() > before;
+    }
+
+    @Test
+    void shouldGrantOverlappingSharedRangesAtOnce() {
+        assertThat(tryAcquire(0, 100, LbaRangeLock.Mode.SHARED)).isTrue();
+        assertThat(tryAcquire(50, 100, LbaRangeLock.Mode.SHARED)).isTrue();
+    }
+
+    @Test
+    void shouldGrantDisjointExclusiveRangesAtOnce() {
+        assertThat(tryAcquire(0, 10, LbaRangeLock.Mode.EXCLUSIVE)).isTrue();
+        assertThat(tryAcquire(10, 10, LbaRangeLock.Mode.EXCLUSIVE)).isTrue();
+        assertThat(tryAcquire(1L << 40, 10, LbaRangeLock.Mode.EXCLUSIVE)).isTrue();
+    }
+
+    @Test
+    void shouldHoldBackOverlappingAccessUntilExclusiveHolderReleases() {
+        assertThat(tryAcquire(0, 10, LbaRangeLock.Mode.EXCLUSIVE)).isTrue();
+        assertThat(tryAcquire(5, 1, LbaRangeLock.Mode.SHARED)).isFalse();
+        leases.get(0).release();
+        assertThat(leases).hasSize(2);
+        leases.get(1).release();
+        assertThat(lock.activeRequests()).isZero();
+    }
+
+    @Test
+    void shouldNotLetLaterReadersOvertakeAWaitingExclusiveRequest() {
+        assertThat(tryAcquire(0, 10, LbaRangeLock.Mode.SHARED)).isTrue();
+        assertThat(tryAcquire(0, 10, LbaRangeLock.Mode.EXCLUSIVE)).isFalse();
+        assertThat(tryAcquire(0, 10, LbaRangeLock.Mode.SHARED)).isFalse();
+        leases.get(0).release(); // the exclusive one goes first
+        assertThat(leases).hasSize(2);
+        leases.get(1).release(); // then the reader
+        assertThat(leases).hasSize(3);
+    }
+
+    @Test
+    void shouldOrderRangesSpanningManyRegionsWithoutDeadlock() {
+        long wide = (long) LbaRangeLock.STRIPES << LbaRangeLock.REGION_SHIFT;
+        assertThat(tryAcquire(0, wide * 2, LbaRangeLock.Mode.EXCLUSIVE)).isTrue();
+        assertThat(tryAcquire(wide, 5, LbaRangeLock.Mode.EXCLUSIVE)).isFalse();
+        assertThat(tryAcquire(3, wide, LbaRangeLock.Mode.SHARED)).isFalse();
+        leases.get(0).release(); // the exclusive request first (FIFO); the reader overlaps it, so waits
+        assertThat(leases).hasSize(2);
+        leases.get(1).release();
+        assertThat(leases).hasSize(3);
+        leases.get(2).release();
+        assertThat(lock.activeRequests()).isZero();
+    }
+}
