@@ -11,11 +11,23 @@ import java.util.List;
  * @param portals addresses to listen on (one portal group, tag 1)
  * @param targets exported targets
  * @param limits explicit, configurable bounds
+ * @param discoveryAuth how initiators authenticate for discovery sessions (SendTargets), separate
+ *     from each target's own authentication
+ * @param connectionLimits bounds on connections, sessions and buffered Data-Out
  */
-public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits) {
+public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
+        AuthConfig discoveryAuth, ConnectionLimits connectionLimits) {
     public ServerConfig {
         portals = List.copyOf(portals);
         targets = List.copyOf(targets);
+        java.util.Objects.requireNonNull(limits, "limits");
+        java.util.Objects.requireNonNull(discoveryAuth, "discoveryAuth");
+        java.util.Objects.requireNonNull(connectionLimits, "connectionLimits");
+    }
+
+    /** No discovery authentication, default connection limits. */
+    public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits) {
+        this(portals, targets, limits, AuthConfig.NONE, ConnectionLimits.defaults());
     }
 
     /**
