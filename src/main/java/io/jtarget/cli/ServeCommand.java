@@ -1,6 +1,12 @@
 package io.jtarget.cli;
 
+import io.jtarget.config.AccessConfig;
+import io.jtarget.config.AddressRange;
+import io.jtarget.config.AuthConfig;
 import io.jtarget.config.BackingSpec;
+import io.jtarget.config.ChapCredentials;
+import io.jtarget.config.ChapDigest;
+import io.jtarget.config.ConnectionLimits;
 import io.jtarget.config.BackingSpecParser;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;
@@ -14,7 +20,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -96,6 +105,59 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Drop a connection that has not completed login in this time (default: ${DEFAULT-VALUE}).")
     int loginTimeout;
 
+    @Option(names = "--chap", paramLabel = "USER:SECRET",
+            description = "Require CHAP: initiators log in as USER with SECRET (12..255 bytes). Never printed.")
+    String chap;
+
+    @Option(names = "--mutual-chap", paramLabel = "USER:SECRET",
+            description = "The target's own CHAP name and secret, for initiators that ask for mutual CHAP "
+                    + "(needs --chap; the secret must differ from the --chap one).")
+    String mutualChap;
+
+    @Option(names = "--discovery-chap", paramLabel = "USER:SECRET",
+            description = "Require CHAP for discovery sessions (SendTargets) too; separate from --chap.")
+    String discoveryChap;
+
+    @Option(names = "--discovery-mutual-chap", paramLabel = "USER:SECRET",
+            description = "The target's CHAP credentials for mutual CHAP in discovery sessions (needs --discovery-chap).")
+    String discoveryMutualChap;
+
+    @Option(names = "--chap-algorithms", paramLabel = "LIST", split = ",",
+            defaultValue = "SHA3-256,SHA-256,SHA-1,MD5",
+            description = "CHAP_A hashes accepted; the strongest the initiator offers wins (default: ${DEFAULT-VALUE}). "
+                    + "MD5 is accepted only when listed: leave it out if every initiator supports SHA "
+                    + "(libiscsi 1.19, Windows and ESXi offer only MD5).")
+    List<String> chapAlgorithms = new ArrayList<>();
+
+    @Option(names = "--allow", paramLabel = "IQN",
+            description = "Only this initiator may log in (repeat for more). Without --allow any initiator may.")
+    List<String> allow = new ArrayList<>();
+
+    @Option(names = "--allow-address", paramLabel = "CIDR",
+            description = "Only initiators connecting from this address range may log in, e.g. 192.0.2.0/24 (repeatable).")
+    List<String> allowAddress = new ArrayList<>();
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
+            description = "Connections open at once, logins included (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "128",
+            description = "Connections from one IP address (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerAddress;
+
+    @Option(names = "--max-sessions-per-target", paramLabel = "N", defaultValue = "256",
+            description = "Sessions on the target (default: ${DEFAULT-VALUE}).")
+    int maxSessionsPerTarget;
+
+    @Option(names = "--max-sessions-per-initiator", paramLabel = "N", defaultValue = "64",
+            description = "Sessions of one initiator name (default: ${DEFAULT-VALUE}).")
+    int maxSessionsPerInitiator;
+
+    @Option(names = "--max-data-out-buffer", paramLabel = "SIZE", defaultValue = "64M",
+            description = "Write data one connection may buffer across its commands; beyond it writes get "
+                    + "TASK SET FULL (default: ${DEFAULT-VALUE}, at least 8M).")
+    String maxDataOutBuffer;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = buildConfig();
@@ -147,8 +209,68 @@ public final class ServeCommand implements Callable<Integer> {
                 Duration.ofSeconds(positive("--nop-timeout", nopTimeout, false)),
                 Duration.ofSeconds(positive("--login-timeout", loginTimeout, false)),
                 positive("--queue-depth", queueDepth, false));
-        return new ServerConfig(portals, List.of(new TargetConfig(target, lunConfigs)), limits,
+        Set<ChapDigest> algorithms = EnumSet.noneOf(ChapDigest.class);
+        for (String a : chapAlgorithms) {
+            try {
+                algorithms.add(ChapDigest.parse(a));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--chap-algorithms: " + e.getMessage());
+            }
+        }
+        AuthConfig targetAuth = auth("--chap", chap, "--mutual-chap", mutualChap, algorithms);
+        AuthConfig discoveryAuth = auth("--discovery-chap", discoveryChap, "--discovery-mutual-chap",
+                discoveryMutualChap, algorithms);
+        for (String iqn : allow) {
+            if (!IscsiNames.isValid(iqn)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--allow: '" + iqn + "' is not an iSCSI name");
+            }
+        }
+        List<AddressRange> ranges = new ArrayList<>();
+        for (String cidr : allowAddress) {
+            try {
+                ranges.add(AddressRange.parse(cidr));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--allow-address: " + e.getMessage());
+            }
+        }
+        ConnectionLimits connectionLimits;
+        try {
+            connectionLimits = new ConnectionLimits(maxConnections, maxConnectionsPerAddress, maxSessionsPerTarget,
+                    maxSessionsPerInitiator, BackingSpecParser.parseSize(maxDataOutBuffer));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "limits: " + e.getMessage());
+        }
+        TargetConfig targetConfig = new TargetConfig(target, lunConfigs, targetAuth, new AccessConfig(allow, ranges));
+        return new ServerConfig(portals, List.of(targetConfig), limits, discoveryAuth, connectionLimits,
                 stateDir != null ? stateDir : dataDir);
+    }
+
+    /** One scope's CHAP from its options; messages name the option, never the secret. */
+    private AuthConfig auth(String chapOption, String chapValue, String mutualOption, String mutualValue,
+            Set<ChapDigest> algorithms) {
+        if (chapValue == null) {
+            if (mutualValue != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), mutualOption + " needs " + chapOption);
+            }
+            return AuthConfig.NONE;
+        }
+        ChapCredentials one = credentials(chapOption, chapValue);
+        Optional<ChapCredentials> mutual = mutualValue == null ? Optional.empty()
+                : Optional.of(credentials(mutualOption, mutualValue));
+        try {
+            return AuthConfig.chap(one, mutual, algorithms);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), mutualOption + ": " + e.getMessage());
+        }
+    }
+
+    private ChapCredentials credentials(String option, String value) {
+        try {
+            return ChapCredentials.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
     }
 
     private int positive(String option, int value, boolean zeroAllowed) {
@@ -191,6 +313,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         for (ExportedTarget t : server.targets()) {
             out.println("  target  " + t.name());
+            // Which protections are on; secrets are never printed.
+            out.println("    auth    " + server.security().targetAuth(t.name()).describe());
+            out.println("    access  " + server.security().targetAccess(t.name()).describe());
             for (LogicalUnit lu : t.core().logicalUnits()) {
                 long bytes = lu.device().blockCount() * lu.device().blockSize();
                 out.printf("    LUN %d  %s  %s (%d x %d-byte blocks)%s%n", lu.lun(), humanSize(bytes),
@@ -198,6 +323,7 @@ public final class ServeCommand implements Callable<Integer> {
                         lu.readOnly() ? ", read-only" : "");
             }
         }
+        out.println("  discovery auth  " + server.security().discoveryAuth().describe());
         if (!server.targets().isEmpty() && !server.boundAddresses().isEmpty()) {
             out.println("  try     iscsi-inq iscsi://" + hostPort(server.boundAddresses().getFirst()) + "/"
                     + server.targets().getFirst().name() + "/0");

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Everything the server needs to run, immutable. The CLI builds it; later the configuration
@@ -12,18 +13,36 @@ import java.util.List;
  * @param portals addresses to listen on (one portal group, tag 1)
  * @param targets exported targets
  * @param limits explicit, configurable bounds
+ * @param discoveryAuth how initiators authenticate for discovery sessions (SendTargets), separate
+ *     from each target's own authentication
+ * @param connectionLimits bounds on connections, sessions and buffered Data-Out
  * @param stateDir where state that must survive a restart lives (persistent reservations with
  *     APTPL=1); null keeps no such state
  */
-public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits, Path stateDir) {
+public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
+        AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir) {
     public ServerConfig {
         portals = List.copyOf(portals);
         targets = List.copyOf(targets);
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(discoveryAuth, "discoveryAuth");
+        Objects.requireNonNull(connectionLimits, "connectionLimits");
     }
 
-    /** A configuration without a state directory. */
+    /** No discovery authentication, default connection limits, no state directory. */
     public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits) {
-        this(portals, targets, limits, null);
+        this(portals, targets, limits, AuthConfig.NONE, ConnectionLimits.defaults(), null);
+    }
+
+    /** No discovery authentication and default connection limits. */
+    public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits, Path stateDir) {
+        this(portals, targets, limits, AuthConfig.NONE, ConnectionLimits.defaults(), stateDir);
+    }
+
+    /** No state directory. */
+    public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
+            AuthConfig discoveryAuth, ConnectionLimits connectionLimits) {
+        this(portals, targets, limits, discoveryAuth, connectionLimits, null);
     }
 
     /**

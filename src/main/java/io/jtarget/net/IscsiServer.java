@@ -12,6 +12,7 @@ import io.jtarget.iscsi.pdu.PduEncoder;
 import io.jtarget.iscsi.session.ExportedTarget;
 import io.jtarget.iscsi.session.IscsiConnection;
 import io.jtarget.iscsi.session.IscsiServerContext;
+import io.jtarget.iscsi.session.SecurityPolicy;
 import io.jtarget.iscsi.session.Session;
 import io.jtarget.scsi.LogicalUnit;
 import io.jtarget.scsi.PrStore;
@@ -107,7 +108,8 @@ public final class IscsiServer implements AutoCloseable {
             for (TargetConfig target : config.targets()) {
                 exported.add(openTarget(target, dispatcher, config.stateDir()));
             }
-            IscsiServerContext context = new IscsiServerContext(exported, limits, channels);
+            IscsiServerContext context = new IscsiServerContext(exported, limits, channels,
+                    SecurityPolicy.of(config.discoveryAuth(), config.targets()), config.connectionLimits());
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(loops)
                     .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -193,6 +195,16 @@ public final class IscsiServer implements AutoCloseable {
 
     public List<ExportedTarget> targets() {
         return targets;
+    }
+
+    /** The authentication and access rules in force. */
+    public SecurityPolicy security() {
+        return context.security();
+    }
+
+    /** Open connections (logins in progress included), for tests and the management surface. */
+    public int connectionCount() {
+        return context.admission().open();
     }
 
     /** Live sessions, for tests and the management surface. */

@@ -12,6 +12,15 @@ public interface Authenticator {
     String method();
 
     /**
+     * Whether this method may authenticate a login of this kind: discovery sessions and each target
+     * can have their own methods and credentials. Asked once the first Login Request has named the
+     * session type and target; methods that do not apply are neither offered nor accepted.
+     */
+    default boolean appliesTo(SessionType sessionType, Optional<String> targetName) {
+        return true;
+    }
+
+    /**
      * Starts authenticating one login connection.
      *
      * @param initiatorName the declared InitiatorName

@@ -1,5 +1,6 @@
 package io.jtarget.iscsi.login;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,6 +32,7 @@ public final class LoginNegotiator {
     private final LoginSettings settings;
     private final TargetNegotiationLimits limits;
     private final AcceptorRules rules;
+    private final InetAddress peer;
 
     private LoginFailure failure;
     private boolean identified;
@@ -55,7 +57,15 @@ public final class LoginNegotiator {
     private int initiatorMaxRecvDataSegmentLength = defaultNumber(TextKeys.MAX_RECV_DATA_SEGMENT_LENGTH);
 
     public LoginNegotiator(LoginSettings settings) {
+        this(settings, null);
+    }
+
+    /**
+     * @param peer the initiator's IP address, for address-based access control (null: unknown)
+     */
+    public LoginNegotiator(LoginSettings settings, InetAddress peer) {
         this.settings = settings;
+        this.peer = peer;
         this.limits = settings.limits();
         this.rules = new AcceptorRules(limits);
         for (KeyDefinition key : KeyRegistry.all()) {
@@ -252,7 +262,7 @@ public final class LoginNegotiator {
             }
             target = settings.targets().find(targetName)
                     .orElseThrow(() -> refuse(LoginStatus.NOT_FOUND, "no target " + targetName));
-            if (!settings.targets().mayAccess(name, targetName)) {
+            if (!settings.targets().mayAccess(name, peer, targetName)) {
                 throw refuse(LoginStatus.AUTHORIZATION_FAILURE, name + " may not access " + targetName);
             }
         }
@@ -265,7 +275,7 @@ public final class LoginNegotiator {
         if (authState == AuthState.SUCCEEDED) {
             return;
         }
-        if (authState == AuthState.NOT_STARTED && settings.allowsNoAuthentication()) {
+        if (authState == AuthState.NOT_STARTED && settings.allowsNoAuthentication(sessionType, targetName())) {
             // The initiator skipped the SecurityNegotiation stage; allowed when None is acceptable.
             authState = AuthState.SUCCEEDED;
             return;
@@ -387,7 +397,7 @@ public final class LoginNegotiator {
     /** §6.2.1 list negotiation of AuthMethod (§12): the first offered method the target accepts. */
     private KeyValue selectAuthMethod(String offered) {
         for (String method : TextValues.parseList(offered)) {
-            for (Authenticator authenticator : settings.authenticators()) {
+            for (Authenticator authenticator : settings.authenticatorsFor(sessionType, targetName())) {
                 if (authenticator.method().equals(method)) {
                     exchange = authenticator.begin(initiatorName, targetName(), sessionType);
                     authState = AuthState.IN_PROGRESS;
@@ -402,7 +412,7 @@ public final class LoginNegotiator {
     private void authenticate(List<KeyValue> authenticationKeys, List<KeyValue> response) {
         if (authState == AuthState.NOT_STARTED) {
             // AuthMethod not offered: its default is None (§12).
-            if (!settings.allowsNoAuthentication()) {
+            if (!settings.allowsNoAuthentication(sessionType, targetName())) {
                 throw refuse(LoginStatus.AUTHENTICATION_FAILURE, "the target requires authentication");
             }
             authState = AuthState.SUCCEEDED;

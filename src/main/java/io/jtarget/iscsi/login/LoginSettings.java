@@ -2,6 +2,7 @@ package io.jtarget.iscsi.login;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The fixed inputs of every login on one portal group.
@@ -41,5 +42,14 @@ public record LoginSettings(
 
     boolean allowsNoAuthentication() {
         return authenticators.stream().anyMatch(a -> a.method().equals(TextKeys.NONE));
+    }
+
+    /** The methods a login of this session type (and target) may use, in configured order. */
+    List<Authenticator> authenticatorsFor(SessionType sessionType, Optional<String> targetName) {
+        return authenticators.stream().filter(a -> a.appliesTo(sessionType, targetName)).toList();
+    }
+
+    boolean allowsNoAuthentication(SessionType sessionType, Optional<String> targetName) {
+        return authenticatorsFor(sessionType, targetName).stream().anyMatch(a -> a.method().equals(TextKeys.NONE));
     }
 }

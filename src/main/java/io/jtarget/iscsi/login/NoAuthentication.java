@@ -2,6 +2,7 @@ package io.jtarget.iscsi.login;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 
 /** AuthMethod=None (RFC 7143 §12): the initiator is accepted without an exchange. */
 public final class NoAuthentication implements Authenticator {
@@ -19,7 +20,28 @@ public final class NoAuthentication implements Authenticator {
         }
     };
 
-    private NoAuthentication() {}
+    private final BiPredicate<SessionType, Optional<String>> scope;
+
+    private NoAuthentication() {
+        this((type, target) -> true);
+    }
+
+    private NoAuthentication(BiPredicate<SessionType, Optional<String>> scope) {
+        this.scope = scope;
+    }
+
+    /**
+     * AuthMethod=None only for the logins {@code scope} accepts (session type, target name); the
+     * others must use one of the other configured methods or fail with 0x0201.
+     */
+    public static NoAuthentication where(BiPredicate<SessionType, Optional<String>> scope) {
+        return new NoAuthentication(scope);
+    }
+
+    @Override
+    public boolean appliesTo(SessionType sessionType, Optional<String> targetName) {
+        return scope.test(sessionType, targetName);
+    }
 
     @Override
     public String method() {

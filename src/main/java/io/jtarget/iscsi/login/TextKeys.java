@@ -55,6 +55,7 @@ public final class TextKeys {
     public static final String ISCSI_PROTOCOL_LEVEL = "iSCSIProtocolLevel";
     // RFC 7143 §12: security stage.
     public static final String AUTH_METHOD = "AuthMethod";
+    public static final String CHAP = "CHAP";
     public static final String CHAP_A = "CHAP_A";
     public static final String CHAP_I = "CHAP_I";
     public static final String CHAP_C = "CHAP_C";

@@ -23,6 +23,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,6 +59,10 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private final PduEncoder.DigestSettings digests;
 
     private ChannelHandlerContext ctx;
+    /** The address counted by admission control, released when the channel closes; null if refused. */
+    private InetAddress admittedFrom;
+    /** Data-Out buffer memory this connection may hold across its write tasks. */
+    private DataOutBudget dataOutBudget;
     private Phase phase = Phase.LOGIN;
     private LoginPhase login;
     private Session session;
@@ -98,7 +103,11 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        login = new LoginPhase(this, server);
+        InetAddress address = remoteAddress() == null ? null : remoteAddress().getAddress();
+        java.util.Optional<io.jtarget.iscsi.login.LoginStatus> refused = server.admission().admit(address);
+        admittedFrom = refused.isEmpty() ? address : null;
+        dataOutBudget = new DataOutBudget(server.connectionLimits().maxDataOutBytesPerConnection());
+        login = new LoginPhase(this, server, address, refused);
         long loginTimeout = server.limits().loginTimeout().toMillis();
         timer = ctx.executor().schedule(this::loginTimedOut, loginTimeout, TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
@@ -153,6 +162,10 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (timer != null) {
             timer.cancel(false);
+        }
+        if (admittedFrom != null) {
+            server.admission().release(admittedFrom);
+            admittedFrom = null;
         }
         Phase previous = phase;
         phase = Phase.CLOSED;
@@ -391,6 +404,20 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         // Data-Out collection: the buffer is bounded by the transfer limit, whatever EDTL claims.
         long edtlUnsigned = Integer.toUnsignedLong(edtl);
         task.bufferLength = (int) Math.min(edtlUnsigned, IscsiServerContext.MAX_TRANSFER_BYTES);
+        if (!dataOutBudget.tryReserve(task.bufferLength)) {
+            // The connection already buffers as much Data-Out as it may: refuse this write with
+            // TASK SET FULL (SAM-5 §5.3: the task set lacks resources and this nexus has other
+            // tasks holding them) rather than hold its R2Ts: with ImmediateData or InitialR2T=No the
+            // initiator sends data before any R2T, so deferring could not bound memory. Initiators
+            // retry later and lower their queue depth. Unsolicited Data-Out for it is discarded.
+            log.debug("{}: Data-Out buffer limit reached ({} bytes held); TASK SET FULL for itt=0x{}", peer(),
+                    dataOutBudget.reserved(), Integer.toHexString(itt));
+            tasks.remove(itt);
+            numberedDone(immediate);
+            sendResponse(task, ScsiStatus.TASK_SET_FULL, null, Bhs.ScsiResponse.UNDERFLOW_BIT, edtlUnsigned, 0);
+            return;
+        }
+        task.reserve(dataOutBudget, task.bufferLength);
         task.dataOut = ctx.alloc().ioBuffer(task.bufferLength);
         task.dataOut.writerIndex(task.bufferLength);
         boolean finalBit = (flags & Bhs.FINAL_BIT) != 0;

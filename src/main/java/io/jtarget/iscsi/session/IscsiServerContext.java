@@ -1,8 +1,12 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.config.ConnectionLimits;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.iscsi.login.LoginSettings;
 import io.jtarget.iscsi.login.TargetDirectory;
+import io.jtarget.iscsi.login.TargetNegotiationLimits;
+import io.jtarget.iscsi.login.TextLimits;
+import java.net.InetAddress;
 import java.util.Optional;
 import io.netty.channel.group.ChannelGroup;
 import java.net.InetSocketAddress;
@@ -32,7 +36,17 @@ public final class IscsiServerContext {
     private final ChannelGroup channels;
     private final LoginSettings loginSettings;
 
+    private final SecurityPolicy security;
+    private final ConnectionLimits connectionLimits;
+    private final ConnectionAdmission admission;
+
+    /** Open targets: no authentication, any initiator, default connection limits. */
     public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels) {
+        this(targets, limits, channels, SecurityPolicy.open(), ConnectionLimits.defaults());
+    }
+
+    public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels,
+            SecurityPolicy security, ConnectionLimits connectionLimits) {
         Map<String, ExportedTarget> byName = new LinkedHashMap<>();
         for (ExportedTarget t : targets) {
             byName.put(t.name().toLowerCase(java.util.Locale.ROOT), t);
@@ -40,7 +54,10 @@ public final class IscsiServerContext {
         this.targets = Map.copyOf(byName);
         this.limits = limits;
         this.channels = channels;
-        this.loginSettings = LoginSettings.withoutAuthentication(PORTAL_GROUP_TAG, new TargetDirectory() {
+        this.security = security;
+        this.connectionLimits = connectionLimits;
+        this.admission = new ConnectionAdmission(connectionLimits);
+        this.loginSettings = new LoginSettings(TargetNegotiationLimits.defaults(), PORTAL_GROUP_TAG, new TargetDirectory() {
             @Override
             public Optional<TargetIdentity> find(String targetName) {
                 return Optional.ofNullable(target(targetName)).map(t -> new TargetIdentity(t.name(), Optional.empty()));
@@ -48,9 +65,14 @@ public final class IscsiServerContext {
 
             @Override
             public boolean mayAccess(String initiatorName, String targetName) {
-                return IscsiServerContext.this.mayAccess(initiatorName, targetName);
+                return IscsiServerContext.this.mayAccess(initiatorName, null, targetName);
             }
-        });
+
+            @Override
+            public boolean mayAccess(String initiatorName, InetAddress address, String targetName) {
+                return IscsiServerContext.this.mayAccess(initiatorName, address, targetName);
+            }
+        }, security.authenticators(), TextLimits.defaults());
     }
 
     /** What every login on this portal group negotiates with. */
@@ -83,9 +105,27 @@ public final class IscsiServerContext {
         return PORTAL_GROUP_TAG;
     }
 
-    /** Access control (the security issue adds per-target initiator lists); today every initiator may log in. */
+    /** Access control by name only: targets with address rules answer false (the address is unknown). */
     public boolean mayAccess(String initiatorName, String targetName) {
-        return true;
+        return mayAccess(initiatorName, null, targetName);
+    }
+
+    /** Access control: may this initiator, connecting from {@code address}, log in to this target? */
+    public boolean mayAccess(String initiatorName, InetAddress address, String targetName) {
+        return security.mayAccess(initiatorName, address, targetName);
+    }
+
+    public SecurityPolicy security() {
+        return security;
+    }
+
+    public ConnectionLimits connectionLimits() {
+        return connectionLimits;
+    }
+
+    /** Counts connections per server and per address (RFC 7143 §11.13.5 0x0302 / 0x0206 beyond them). */
+    public ConnectionAdmission admission() {
+        return admission;
     }
 
     /** iSCSI names compare case-insensitively after stringprep (RFC 7143 §4.2.7.1; we fold case). */

@@ -86,10 +86,24 @@ final class IscsiTask {
         return received >= bufferLength && !unsolicitedPending && outstandingR2ts == 0 && nextR2tOffset >= bufferLength;
     }
 
+    /** Budget and bytes this task's Data-Out buffer holds, returned by {@link #releaseData}. */
+    private DataOutBudget budget;
+    private int reservedBytes;
+
+    void reserve(DataOutBudget budget, int bytes) {
+        this.budget = budget;
+        this.reservedBytes = bytes;
+    }
+
     void releaseData() {
         if (dataOut != null) {
             dataOut.release();
             dataOut = null;
+        }
+        if (budget != null) {
+            budget.release(reservedBytes);
+            budget = null;
+            reservedBytes = 0;
         }
     }
 }

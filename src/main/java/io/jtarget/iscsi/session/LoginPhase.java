@@ -16,6 +16,7 @@ import io.jtarget.iscsi.pdu.Opcode;
 import io.jtarget.scsi.ItNexus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -54,10 +55,23 @@ final class LoginPhase {
     private ByteBuf pendingResponse;
     private int pendingResponseFlags;
 
+    /** Admission control's verdict on this connection: a status to refuse its login with. */
+    private final Optional<LoginStatus> refused;
+
     LoginPhase(IscsiConnection connection, IscsiServerContext server) {
+        this(connection, server, null, Optional.empty());
+    }
+
+    /**
+     * @param peer the initiator's address, for address-based access control (null: unknown)
+     * @param refused set when admission control turned the connection down; its first Login
+     *     Request is answered with this status and the connection closes
+     */
+    LoginPhase(IscsiConnection connection, IscsiServerContext server, InetAddress peer, Optional<LoginStatus> refused) {
         this.connection = connection;
         this.server = server;
-        this.negotiator = new LoginNegotiator(server.loginSettings(connection.localAddress()));
+        this.negotiator = new LoginNegotiator(server.loginSettings(connection.localAddress()), peer);
+        this.refused = refused;
     }
 
     void onPdu(IscsiPdu pdu) {
@@ -90,6 +104,11 @@ final class LoginPhase {
             currentStage = csg;
             // §11.13.4: the first response's StatSN starts the connection's status numbering.
             connection.initStatSn(pdu.int32(Bhs.Login.EXP_STATSN_OFFSET));
+            if (refused.isPresent()) {
+                fail(pdu, new LoginFailure(refused.get(), "connection limit reached ("
+                        + server.admission().open() + " open)"));
+                return;
+            }
             // §11.12.4: we speak version 0x00 only.
             if (versionMin > Bhs.Login.VERSION || versionMax < Bhs.Login.VERSION) {
                 fail(pdu, new LoginFailure(LoginStatus.UNSUPPORTED_VERSION,
@@ -239,7 +258,12 @@ final class LoginPhase {
         Session session = new Session(isid, p.initiatorName(), p.initiatorAlias().orElse(null),
                 p.sessionType() == SessionType.NORMAL ? Session.Type.NORMAL : Session.Type.DISCOVERY,
                 target, nexus, p, new CommandWindow(cmdSn, server.limits().maxCommandsPerSession()));
-        Optional<Session> replaced = server.sessions().register(session);
+        SessionRegistry.Registration registration = server.sessions().register(session,
+                server.connectionLimits().maxSessionsPerTarget(), server.connectionLimits().maxSessionsPerInitiator());
+        if (registration.refusal().isPresent()) {
+            return registration.refusal();
+        }
+        Optional<Session> replaced = registration.replaced();
         replaced.ifPresent(old -> {
             // Session reinstatement: the old nexus' tasks are aborted before the new one starts.
             old.releaseNexus();

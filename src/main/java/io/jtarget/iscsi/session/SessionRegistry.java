@@ -1,5 +1,7 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.iscsi.login.LoginFailure;
+import io.jtarget.iscsi.login.LoginStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +38,40 @@ public final class SessionRegistry {
             byTsih.remove(previous.tsih(), previous);
         }
         return Optional.ofNullable(previous);
+    }
+
+    /** The outcome of {@link #register(Session, int, int)}: the reinstated session, or why none was registered. */
+    record Registration(Optional<Session> replaced, Optional<LoginFailure> refusal) {}
+
+    /**
+     * Registers a new session unless it would exceed the session limits, checked and registered
+     * atomically so concurrent logins on different loops cannot both slip under a limit. A session
+     * that reinstates one of the same I_T nexus (§6.3.5) replaces it and so never counts twice.
+     * Beyond the per-target limit the login gets 0x0302 Out of resources; beyond the per-initiator
+     * limit 0x0206 Too many connections (RFC 7143 §11.13.5).
+     */
+    synchronized Registration register(Session session, int maxPerTarget, int maxPerInitiator) {
+        if (!byKey.containsKey(session.key())) {
+            int sameTarget = 0;
+            int sameInitiator = 0;
+            for (Session s : byTsih.values()) {
+                if (!s.key().targetName().isEmpty() && s.key().targetName().equals(session.key().targetName())) {
+                    sameTarget++;
+                }
+                if (s.initiatorName().equalsIgnoreCase(session.initiatorName())) {
+                    sameInitiator++;
+                }
+            }
+            if (!session.key().targetName().isEmpty() && sameTarget >= maxPerTarget) {
+                return new Registration(Optional.empty(), Optional.of(new LoginFailure(LoginStatus.OUT_OF_RESOURCES,
+                        "target has " + sameTarget + " sessions (limit " + maxPerTarget + ")")));
+            }
+            if (sameInitiator >= maxPerInitiator) {
+                return new Registration(Optional.empty(), Optional.of(new LoginFailure(LoginStatus.TOO_MANY_CONNECTIONS,
+                        "initiator has " + sameInitiator + " sessions (limit " + maxPerInitiator + ")")));
+            }
+        }
+        return new Registration(register(session), Optional.empty());
     }
 
     synchronized void remove(Session session) {

@@ -112,7 +112,8 @@ final class TextExchange {
         }
         List<DiscoverableTarget> visible = new ArrayList<>();
         for (ExportedTarget t : server.targets()) {
-            if (server.mayAccess(session.initiatorName(), t.name())) {
+            // Appendix C: SendTargets reports only targets this initiator may log in to.
+            if (server.mayAccess(session.initiatorName(), connection.remoteAddress().getAddress(), t.name())) {
                 visible.add(new DiscoverableTarget(t.name(), portals));
             }
         }
