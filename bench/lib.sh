@@ -178,7 +178,7 @@ run_workload() {
     w4k32)
       # A fixed count sized to take about $seconds at ~60k IOPS, capped to stay inside the LUN
       # (sequential from offset 0, step 4 KiB: every request is a new 4 KiB block).
-      local count=$((seconds * 50000)) max=$((LUN_MIB * 256))
+      local count=${W4K_COUNT:-$((seconds * 50000))} max=$((LUN_MIB * 256))
       [ "$count" -le "$max" ] || count=$max
       out="$(timeout $((seconds * 10 + 30)) qemu-img bench -f raw -t none -w -d 32 -s 4096 -c "$count" -o 0 "$url" 2>&1)" \
         || die "qemu-img bench failed against $url: $(tail -3 <<<"$out")"
