@@ -70,9 +70,13 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     /** Tasks submitted to the core whose completion has not come back yet. */
     private int executing;
 
+    /** A batch (a read round or a completion drain) is running: its writes wait for its one flush. */
     private boolean inReadRound;
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushNow;
+    /** Completions from backend threads, handled on the loop in batches; created with the channel. */
+    private CompletionQueue<IscsiTask> completions;
+    private boolean completionBatchOpen;
 
     // Liveness (NOP-In ping, RFC 7143 §11.19) and login timeout.
     private long lastReceiveNanos = System.nanoTime();
@@ -94,6 +98,8 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.completions = new CompletionQueue<>(ctx.channel().eventLoop(), this::onQueuedCompletion,
+                this::endCompletionBatch);
     }
 
     @Override
@@ -607,9 +613,29 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             if (loop.inEventLoop()) {
                 onCompletion(task, response);
             } else {
-                loop.execute(() -> onCompletion(task, response));
+                task.response = response;
+                completions.post(task);
             }
         });
+    }
+
+    private void onQueuedCompletion(IscsiTask task) {
+        ScsiResponse response = task.response;
+        task.response = null;
+        if (!inReadRound) {
+            // The batch's writes wait for endCompletionBatch's one flush.
+            inReadRound = true;
+            completionBatchOpen = true;
+        }
+        onCompletion(task, response);
+    }
+
+    private void endCompletionBatch() {
+        if (completionBatchOpen) {
+            completionBatchOpen = false;
+            inReadRound = false;
+            flushNow();
+        }
     }
 
     private void onCompletion(IscsiTask task, ScsiResponse response) {
