@@ -396,6 +396,17 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
         // Data-Out collection: the buffer is bounded by the transfer limit, whatever EDTL claims.
         long edtlUnsigned = Integer.toUnsignedLong(edtl);
+        if (immediateLength == edtl && edtl <= IscsiServerContext.MAX_TRANSFER_BYTES) {
+            // All the data came as immediate data (§13.11): no Data-Out can follow (every further
+            // offset is past EDTL), so the command's own data segment is the buffer, uncopied.
+            task.bufferLength = edtl;
+            task.dataOut = pdu.data().retainedSlice();
+            task.received = edtl;
+            task.unsolicitedEnd = edtl;
+            task.nextR2tOffset = edtl;
+            submit(task);
+            return;
+        }
         task.bufferLength = (int) Math.min(edtlUnsigned, IscsiServerContext.MAX_TRANSFER_BYTES);
         task.dataOut = ctx.alloc().ioBuffer(task.bufferLength);
         task.dataOut.writerIndex(task.bufferLength);
