@@ -22,6 +22,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -64,7 +65,8 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private TransferLimits limits;
 
     private int statSn;
-    private final Map<Integer, IscsiTask> tasks = new HashMap<>();
+    /** Tasks by ITT; a primitive-keyed map, so the per-command lookups box nothing. */
+    private final IntObjectHashMap<IscsiTask> tasks = new IntObjectHashMap<>();
     private final Map<Integer, IscsiTask> tasksByTtt = new HashMap<>();
     private int nextTtt = 1;
     /** Tasks submitted to the core whose completion has not come back yet. */
@@ -652,7 +654,9 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private void onCompletion(IscsiTask task, ScsiResponse response) {
         executing--;
         task.releaseData();
-        tasks.remove(task.itt, task);
+        if (tasks.get(task.itt) == task) {
+            tasks.remove(task.itt);
+        }
         // Free the CmdSN slot first so the response already carries the advanced MaxCmdSN.
         numberedDone(task.immediate);
         boolean send = phase == Phase.FULL_FEATURE || phase == Phase.LOGGING_OUT;
