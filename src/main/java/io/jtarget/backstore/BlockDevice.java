@@ -8,7 +8,7 @@ import java.util.Set;
  * A logical unit's backing store: fixed-size blocks, asynchronous I/O.
  *
  * <p>Every operation completes exactly once through its {@link IoCallback}, either inline
- * (RAM) or on a backend thread (file). Callers must not assume which thread; the fabric
+ * (RAM; a file read served from the page cache) or on a backend thread (file). Callers must not assume which thread; the fabric
  * hops back to its own event loop. Each request carries the I_T nexus that issued it so a
  * backend can queue and account fairly per initiator (seed 001).
  *

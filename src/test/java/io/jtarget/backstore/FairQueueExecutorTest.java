@@ -98,6 +98,35 @@ class FairQueueExecutorTest {
     }
 
     @Test
+    void shouldRunQueuedJobsOnTheSameThreadInBatchesWhenWorkIsWaiting() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger handedToPool = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Executor counting = r -> {
+            handedToPool.incrementAndGet();
+            single.execute(r);
+        };
+        FairQueueExecutor fair = new FairQueueExecutor(counting, 1);
+        CountDownLatch gate = new CountDownLatch(1);
+        int jobs = 2 * FairQueueExecutor.BATCH + 1;
+        CountDownLatch finished = new CountDownLatch(jobs);
+        java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        fair.execute("A", () -> awaitQuietly(gate), failOnReject());
+        for (int i = 0; i < jobs; i++) {
+            String name = (i % 2 == 0 ? "A" : "B") + i;
+            fair.execute(name.substring(0, 1), () -> {
+                threads.add(Thread.currentThread());
+                record(name, finished);
+            }, failOnReject());
+        }
+        gate.countDown();
+
+        assertThat(finished.await(10, TimeUnit.SECONDS)).isTrue();
+        // One hand-off per batch of BATCH jobs, not one per job; lanes still alternate.
+        assertThat(handedToPool.get()).isEqualTo((jobs + 1 + FairQueueExecutor.BATCH - 1) / FairQueueExecutor.BATCH);
+        assertThat(threads).hasSize(1);
+        assertThat(ran).startsWith("A0", "B1", "A2", "B3");
+    }
+
+    @Test
     void shouldKeepServingWhenAJobThrows() throws Exception {
         FairQueueExecutor fair = new FairQueueExecutor(single, 1);
         CountDownLatch finished = new CountDownLatch(1);

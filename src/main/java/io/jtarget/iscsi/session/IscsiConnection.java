@@ -22,6 +22,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -69,15 +70,20 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private TransferLimits limits;
 
     private int statSn;
-    private final Map<Integer, IscsiTask> tasks = new HashMap<>();
+    /** Tasks by ITT; a primitive-keyed map, so the per-command lookups box nothing. */
+    private final IntObjectHashMap<IscsiTask> tasks = new IntObjectHashMap<>();
     private final Map<Integer, IscsiTask> tasksByTtt = new HashMap<>();
     private int nextTtt = 1;
     /** Tasks submitted to the core whose completion has not come back yet. */
     private int executing;
 
+    /** A batch (a read round or a completion drain) is running: its writes wait for its one flush. */
     private boolean inReadRound;
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushNow;
+    /** Completions from backend threads, handled on the loop in batches; created with the channel. */
+    private CompletionQueue<IscsiTask> completions;
+    private boolean completionBatchOpen;
 
     // Liveness (NOP-In ping, RFC 7143 §11.19) and login timeout.
     private long lastReceiveNanos = System.nanoTime();
@@ -99,6 +105,8 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.completions = new CompletionQueue<>(ctx.channel().eventLoop(), this::onQueuedCompletion,
+                this::endCompletionBatch);
     }
 
     @Override
@@ -403,6 +411,17 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
         // Data-Out collection: the buffer is bounded by the transfer limit, whatever EDTL claims.
         long edtlUnsigned = Integer.toUnsignedLong(edtl);
+        if (immediateLength == edtl && edtl <= IscsiServerContext.MAX_TRANSFER_BYTES) {
+            // All the data came as immediate data (§13.11): no Data-Out can follow (every further
+            // offset is past EDTL), so the command's own data segment is the buffer, uncopied.
+            task.bufferLength = edtl;
+            task.dataOut = pdu.data().retainedSlice();
+            task.received = edtl;
+            task.unsolicitedEnd = edtl;
+            task.nextR2tOffset = edtl;
+            submit(task);
+            return;
+        }
         task.bufferLength = (int) Math.min(edtlUnsigned, IscsiServerContext.MAX_TRANSFER_BYTES);
         if (!dataOutBudget.tryReserve(task.bufferLength)) {
             // The connection already buffers as much Data-Out as it may: refuse this write with
@@ -634,15 +653,37 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             if (loop.inEventLoop()) {
                 onCompletion(task, response);
             } else {
-                loop.execute(() -> onCompletion(task, response));
+                task.response = response;
+                completions.post(task);
             }
         });
+    }
+
+    private void onQueuedCompletion(IscsiTask task) {
+        ScsiResponse response = task.response;
+        task.response = null;
+        if (!inReadRound) {
+            // The batch's writes wait for endCompletionBatch's one flush.
+            inReadRound = true;
+            completionBatchOpen = true;
+        }
+        onCompletion(task, response);
+    }
+
+    private void endCompletionBatch() {
+        if (completionBatchOpen) {
+            completionBatchOpen = false;
+            inReadRound = false;
+            flushNow();
+        }
     }
 
     private void onCompletion(IscsiTask task, ScsiResponse response) {
         executing--;
         task.releaseData();
-        tasks.remove(task.itt, task);
+        if (tasks.get(task.itt) == task) {
+            tasks.remove(task.itt);
+        }
         // Free the CmdSN slot first so the response already carries the advanced MaxCmdSN.
         numberedDone(task.immediate);
         boolean send = phase == Phase.FULL_FEATURE || phase == Phase.LOGGING_OUT;

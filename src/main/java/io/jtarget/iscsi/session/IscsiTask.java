@@ -31,6 +31,8 @@ final class IscsiTask {
     final ScsiCommand.DataDirection direction;
     final int expectedLength;
     State state = State.RECEIVING_DATA;
+    /** The core's answer while it waits in the connection's completion queue. */
+    io.jtarget.scsi.ScsiResponse response;
 
     // Data-Out collection (§11.7, §11.8): bytes land at their buffer offset in dataOut.
     ByteBuf dataOut;
