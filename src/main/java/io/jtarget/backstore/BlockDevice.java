@@ -79,6 +79,14 @@ public interface BlockDevice extends AutoCloseable {
         return 1;
     }
 
+    /**
+     * Logical blocks per physical block, a power of two (SBC-4 §5.21.2 LOGICAL BLOCKS PER PHYSICAL BLOCK
+     * EXPONENT): writes smaller than this cost the backing store a read-modify-write. 1 when unknown.
+     */
+    default int logicalBlocksPerPhysicalBlock() {
+        return 1;
+    }
+
     /** One run of blocks in the same provisioning state (SBC-4 §5.9 LBA status descriptor). */
     record ProvisioningExtent(long lba, long blocks, boolean mapped) {}
 

@@ -185,6 +185,12 @@ public final class FileBlockDevice implements BlockDevice {
         return granularityBlocks;
     }
 
+    /** The file system's block: a partial-block write makes the page cache read the rest first. */
+    @Override
+    public int logicalBlocksPerPhysicalBlock() {
+        return PhysicalBlocks.powerOfTwoAtMost(granularityBlocks);
+    }
+
     /**
      * Punches a hole over the range (the file system zeroes partial blocks at its ends); if the file
      * system refuses, writes zeros and reports the device fully provisioned from then on.

@@ -82,6 +82,12 @@ public final class RamBlockDevice implements BlockDevice {
     }
 
     @Override
+    public int logicalBlocksPerPhysicalBlock() {
+        // Memory is managed in pages: report 4 KiB physical blocks, as a modern disk does.
+        return PhysicalBlocks.powerOfTwoAtMost(CHUNK_ALIGNMENT / blockSize);
+    }
+
+    @Override
     public long deallocationGranularity() {
         return CHUNK_SIZE / blockSize;
     }

@@ -65,7 +65,10 @@ public final class ServeCommand implements Callable<Integer> {
                 "  ram:SIZE              off-heap memory, lost on exit (e.g. ram:512M)",
                 "  file:PATH[:SIZE]      a file; created sparse at SIZE when missing,",
                 "                        an existing file keeps its size",
-                "SIZE takes K, M, G, T (powers of 1024)."
+                "SIZE takes K, M, G, T (powers of 1024). Flags after commas:",
+                "  ,ro                   this LUN read-only",
+                "  ,wt                   (file) write-through: no volatile write cache",
+                "  ,removable            removable medium (ejectable, lockable)"
             })
     List<String> luns = new ArrayList<>();
 
@@ -197,7 +200,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         for (String value : luns) {
             try {
-                lunConfigs.add(new LunConfig(lunConfigs.size(), BackingSpecParser.parse(value), readOnly));
+                BackingSpecParser.ParsedLun parsed = BackingSpecParser.parseLun(value);
+                lunConfigs.add(new LunConfig(lunConfigs.size(), parsed.backing(), readOnly || parsed.readOnly(),
+                        parsed.removable()));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--lun: " + e.getMessage());
             }
@@ -320,7 +325,7 @@ public final class ServeCommand implements Callable<Integer> {
                 long bytes = lu.device().blockCount() * lu.device().blockSize();
                 out.printf("    LUN %d  %s  %s (%d x %d-byte blocks)%s%n", lu.lun(), humanSize(bytes),
                         lu.device().describe(), lu.device().blockCount(), lu.device().blockSize(),
-                        lu.readOnly() ? ", read-only" : "");
+                        (lu.readOnly() ? ", read-only" : "") + (lu.removable() ? ", removable" : ""));
             }
         }
         out.println("  discovery auth  " + server.security().discoveryAuth().describe());

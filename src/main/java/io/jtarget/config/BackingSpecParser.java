@@ -13,6 +13,7 @@ import java.util.Locale;
  *   file:PATH:SIZE            created sparse at SIZE when missing, e.g. file:/srv/lun0.img:10G
  *   ...,wt                    (file) write-through: every write durable before it completes
  *   ...,ro                    read-only LUN (only through {@link #parseLun})
+ *   ...,removable             removable medium (only through {@link #parseLun})
  * </pre>
  *
  * <p>SIZE is a byte count with an optional binary suffix: K, M, G, T or KiB, MiB, GiB, TiB
@@ -30,7 +31,11 @@ public final class BackingSpecParser {
     private BackingSpecParser() {}
 
     /** A {@code --lun} value with its LUN-level flags. */
-    public record ParsedLun(BackingSpec backing, boolean readOnly) {}
+    public record ParsedLun(BackingSpec backing, boolean readOnly, boolean removable) {
+        public ParsedLun(BackingSpec backing, boolean readOnly) {
+            this(backing, readOnly, false);
+        }
+    }
 
     /**
      * @throws IllegalArgumentException with a one-line message naming the bad value, also when
@@ -38,13 +43,13 @@ public final class BackingSpecParser {
      */
     public static BackingSpec parse(String value) {
         ParsedLun lun = parseLun(value);
-        if (lun.readOnly()) {
-            throw new IllegalArgumentException("flag 'ro' is not allowed in backing store '" + value + "'");
+        if (lun.readOnly() || lun.removable()) {
+            throw new IllegalArgumentException("LUN flags (ro, removable) are not allowed in backing store '" + value + "'");
         }
         return lun.backing();
     }
 
-    /** Like {@link #parse}, also accepting the {@code ro} flag. */
+    /** Like {@link #parse}, also accepting the LUN flags {@code ro} and {@code removable}. */
     public static ParsedLun parseLun(String value) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(
@@ -54,12 +59,14 @@ public final class BackingSpecParser {
         String store = parts[0];
         boolean readOnly = false;
         boolean writeThrough = false;
+        boolean removable = false;
         for (int i = 1; i < parts.length; i++) {
             switch (parts[i].trim().toLowerCase(Locale.ROOT)) {
                 case "ro" -> readOnly = true;
                 case "wt" -> writeThrough = true;
+                case "removable" -> removable = true;
                 default -> throw new IllegalArgumentException(
-                        "unknown flag '" + parts[i] + "' in '" + value + "' (known: ro, wt)");
+                        "unknown flag '" + parts[i] + "' in '" + value + "' (known: ro, wt, removable)");
             }
         }
         BackingSpec backing;
@@ -74,7 +81,7 @@ public final class BackingSpecParser {
             throw new IllegalArgumentException(
                     "unknown backing store '" + value + "'; expected ram:SIZE, file:PATH or file:PATH:SIZE");
         }
-        return new ParsedLun(backing, readOnly);
+        return new ParsedLun(backing, readOnly, removable);
     }
 
     /**

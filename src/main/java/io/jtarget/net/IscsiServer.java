@@ -155,7 +155,8 @@ public final class IscsiServer implements AutoCloseable {
         try {
             for (LunConfig lun : target.luns()) {
                 BlockDevice device = BlockDevices.open(lun.backing(), dispatcher);
-                LogicalUnit unit = new LogicalUnit(lun.lun(), device, lun.readOnly(), serialFor(target.name(), lun));
+                LogicalUnit unit = new LogicalUnit(lun.lun(), device, lun.readOnly(), serialFor(target.name(), lun),
+                        lun.removable());
                 units.add(unit);
                 if (stateDir != null) {
                     unit.persistReservationsIn(PrStore.forLogicalUnit(stateDir, unit.serial()));

@@ -26,6 +26,9 @@ final class CommandTable {
     private static final int VERIFY = 0xE0 | BlockCdbLayout.DPO | BlockCdbLayout.BYTCHK_MASK;
     /** SA field mask in byte 1 of service action commands (SPC-5 §4.2.5.2). */
     static final int SERVICE_ACTION_MASK = 0x1F;
+    /** The SERVICE ACTION field: byte 1, bits 4-0. */
+    static final int SERVICE_ACTION_BYTE = 1;
+    static final int SERVICE_ACTION_BIT = 4;
 
     private final CommandDescriptor[] byOpcode = new CommandDescriptor[256];
     /** Service action tables of opcodes that have service actions, indexed by service action. */
@@ -246,5 +249,6 @@ final class CommandTable {
 
     /** SPC-5 §4.2.5.1: a service action the opcode does not have is an invalid field in the CDB. */
     private static final CommandDescriptor UNKNOWN_SERVICE_ACTION = new CommandDescriptor(
-            "unknown service action", NONE, t -> t.fail(SenseReason.INVALID_FIELD_IN_CDB));
+            "unknown service action", NONE,
+            t -> t.failCdbField(SenseReason.INVALID_FIELD_IN_CDB, SERVICE_ACTION_BYTE, SERVICE_ACTION_BIT));
 }

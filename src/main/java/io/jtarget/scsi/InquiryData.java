@@ -220,8 +220,8 @@ final class InquiryData {
 
     private static byte[] blockLimits(LogicalUnit lu) {
         byte[] d = page(PAGE_BLOCK_LIMITS, BLOCK_LIMITS_PAGE_LENGTH);
-        // OPTIMAL TRANSFER LENGTH GRANULARITY (bytes 6-7): one logical block.
-        Bytes.putU16(d, 6, 1);
+        // OPTIMAL TRANSFER LENGTH GRANULARITY (bytes 6-7): one physical block.
+        Bytes.putU16(d, 6, lu.device().logicalBlocksPerPhysicalBlock());
         // MAXIMUM TRANSFER LENGTH (bytes 8-11) and OPTIMAL TRANSFER LENGTH (bytes 12-15), in blocks.
         Bytes.putU32(d, 8, lu.maxTransferBlocks());
         Bytes.putU32(d, 12, lu.maxTransferBlocks());

@@ -127,7 +127,16 @@ final class MediumCommands {
         if (immed) {
             task.good();
         }
-        BlockCommands.locked(task, 0, capacity, LbaRangeLock.Mode.EXCLUSIVE, lease -> operation.start(error -> {
+        // SBC-4 §4.11.1: once the sanitize completes the old data must not be recoverable from the
+        // medium, so the overwritten or deallocated blocks are flushed before the sanitize ends.
+        Operation durable = done -> operation.start(error -> {
+            if (error != null) {
+                done.complete(error);
+            } else {
+                BlockIo.run(cb -> task.lu().device().flush(task.command().nexus(), cb), done::complete);
+            }
+        });
+        BlockCommands.locked(task, 0, capacity, LbaRangeLock.Mode.EXCLUSIVE, lease -> durable.start(error -> {
             lease.release();
             lu.sanitizing(false);
             if (error != null) {
@@ -173,7 +182,9 @@ final class MediumCommands {
             io.jtarget.backstore.IoCallback done) {
         BlockDevice device = task.lu().device();
         int blocks = (int) Math.min(pieceBlocks, remaining);
-        BlockIo.run(cb -> device.write(task.command().nexus(), lba, blocks, piece, false, cb), error -> {
+        // FUA: each piece reaches the medium before the next is written, so the sanitize progresses at
+        // the medium's pace and does not fill the page cache with the whole LU's dirty data.
+        BlockIo.run(cb -> device.write(task.command().nexus(), lba, blocks, piece, true, cb), error -> {
             if (error != null || remaining == blocks) {
                 done.complete(error);
             } else {

@@ -8,6 +8,8 @@ final class SbcCommands {
     static final long READ_CAPACITY_10_TOO_LARGE = 0xFFFF_FFFFL;
     /** READ CAPACITY(16) byte 14: LBPME and LBPRZ (SBC-4 §5.21.2 Table 94). */
     static final int READ_CAPACITY_16_LBP_OFFSET = 14;
+    /** Byte 13, bits 3-0: LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT. */
+    static final int READ_CAPACITY_16_EXPONENT_OFFSET = 13;
     static final int READ_CAPACITY_16_LBPME = 0x80;
     static final int READ_CAPACITY_16_LBPRZ = 0x40;
 
@@ -15,11 +17,6 @@ final class SbcCommands {
     static final int START_STOP_START = 0x01;
     static final int START_STOP_LOEJ = 0x02;
     static final int START_STOP_NO_FLUSH = 0x04;
-    /**
-     * SBC-4 §5.27 Table 96 POWER CONDITION values we accept: ACTIVE, IDLE, STANDBY, LU_CONTROL,
-     * FORCE_IDLE_0, FORCE_STANDBY_0. The unit is always active, so they change nothing.
-     */
-    static final int[] ACCEPTED_POWER_CONDITIONS = {0x1, 0x2, 0x3, 0x7, 0xA, 0xB};
 
     static final int PREVENT_MASK = 0x03;
     static final int PREVENT_ALLOW = 0x00;
@@ -51,9 +48,12 @@ final class SbcCommands {
         byte[] data = new byte[READ_CAPACITY_16_LENGTH];
         Bytes.putU64(data, 0, lu.device().blockCount() - 1);
         Bytes.putU32(data, 8, lu.device().blockSize());
-        // P_TYPE/PROT_EN, P_I_EXPONENT/LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT and LOWEST ALIGNED LBA
-        // are zero: no protection, 1:1 physical blocks. LBPME/LBPRZ (SBC-4 §5.21.2): a thin LU manages
-        // provisioning, and both stores read deallocated blocks as zeros.
+        // P_TYPE/PROT_EN and P_I_EXPONENT are zero: no protection information. LOGICAL BLOCKS PER
+        // PHYSICAL BLOCK EXPONENT is the store's (LOWEST ALIGNED LBA 0: LBA 0 starts a physical block).
+        // LBPME/LBPRZ (SBC-4 §5.21.2): a thin LU manages provisioning, and both stores read
+        // deallocated blocks as zeros.
+        data[READ_CAPACITY_16_EXPONENT_OFFSET] = (byte) Integer.numberOfTrailingZeros(
+                lu.device().logicalBlocksPerPhysicalBlock());
         if (lu.thinProvisioned()) {
             data[READ_CAPACITY_16_LBP_OFFSET] = (byte) (READ_CAPACITY_16_LBPME | READ_CAPACITY_16_LBPRZ);
         }
@@ -61,10 +61,14 @@ final class SbcCommands {
     }
 
     /**
-     * SBC-4 §5.27 START STOP UNIT. START=0 stops the unit (NOT READY, INITIALIZING COMMAND REQUIRED
-     * for medium access until START=1), flushing first unless NO_FLUSH. LOEJ ejects (START=0) or loads
-     * (START=1) a removable medium, unless a PREVENT ALLOW MEDIUM REMOVAL prevents it; a unit without
-     * removable medium refuses LOEJ (libiscsi test_startstopunit_simple expects failure with RMB=0).
+     * SBC-4 §5.27 START STOP UNIT. On a fixed-medium unit START=0 stops it (NOT READY, INITIALIZING
+     * COMMAND REQUIRED for medium access until START=1), flushing first unless NO_FLUSH. On a removable
+     * medium unit START=0 without LOEJ only flushes: like an optical drive it spins up again on the next
+     * access, so the medium stays ready (libiscsi test_startstopunit_noloej). LOEJ ejects (START=0) or
+     * loads (START=1) a removable medium unless a PREVENT ALLOW MEDIUM REMOVAL locks the mechanism; a
+     * unit without removable medium refuses LOEJ. A POWER CONDITION other than START_VALID is accepted
+     * and changes nothing: a virtual unit has no power states, and SPC-5 §2.4 lets a device server
+     * ignore reserved values rather than reject them.
      */
     static void startStopUnit(ScsiTask task) {
         byte[] cdb = task.cdb();
@@ -76,15 +80,16 @@ final class SbcCommands {
         boolean noFlush = (cdb[4] & START_STOP_NO_FLUSH) != 0;
         if (powerCondition != 0) {
             // START and LOEJ are ignored with a power condition (SBC-4 §5.27).
-            if (isAcceptedPowerCondition(powerCondition)) {
-                task.good();
-            } else {
-                task.fail(SenseReason.INVALID_FIELD_IN_CDB);
-            }
+            task.good();
             return;
         }
         if (loej && !lu.removable()) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            return;
+        }
+        if (loej && lu.removalPrevented()) {
+            // The prevention locks the mechanism both ways (SBC-4 §5.15).
+            task.fail(SenseReason.MEDIUM_REMOVAL_PREVENTED);
             return;
         }
         if (start) {
@@ -97,12 +102,8 @@ final class SbcCommands {
             return;
         }
         if (loej) {
-            if (lu.removalPrevented()) {
-                task.fail(SenseReason.MEDIUM_REMOVAL_PREVENTED);
-                return;
-            }
             lu.mediumState(LogicalUnit.MediumState.EJECTED);
-        } else if (lu.mediumState() != LogicalUnit.MediumState.EJECTED) {
+        } else if (!lu.removable() && lu.mediumState() != LogicalUnit.MediumState.EJECTED) {
             lu.mediumState(LogicalUnit.MediumState.STOPPED);
         }
         if (noFlush) {
@@ -110,15 +111,6 @@ final class SbcCommands {
         } else {
             BlockCommands.flush(task, immediate);
         }
-    }
-
-    private static boolean isAcceptedPowerCondition(int value) {
-        for (int accepted : ACCEPTED_POWER_CONDITIONS) {
-            if (accepted == value) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** SBC-4 §5.15: the prevention is held per I_T nexus; 10b and 11b are obsolete. */

@@ -125,6 +125,9 @@ public final class ScsiTargetCore implements AutoCloseable {
         if (reportsUnitAttention(opcode)) {
             SenseReason ua = lu.unitAttentions().take(command.nexus());
             if (ua != null) {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("unit attention {} reported to {} on LUN {}", ua, command.nexus(), lu.lun());
+                }
                 task.fail(ua);
                 return;
             }
@@ -153,6 +156,11 @@ public final class ScsiTargetCore implements AutoCloseable {
             task.reservationConflict();
             return;
         }
+        // SBC-4 §4.11.3: while a sanitize runs, only commands that report on the device are served.
+        if (lu.sanitizing() && !allowedDuringSanitize(opcode)) {
+            task.fail(SenseReason.NOT_READY_SANITIZE_IN_PROGRESS);
+            return;
+        }
         if (descriptor.access() != CommandDescriptor.MediumAccess.NONE) {
             switch (lu.mediumState()) {
                 case STOPPED -> {
@@ -165,10 +173,6 @@ public final class ScsiTargetCore implements AutoCloseable {
                 }
                 case READY -> {}
             }
-            if (lu.sanitizing()) {
-                task.fail(SenseReason.NOT_READY_SANITIZE_IN_PROGRESS);
-                return;
-            }
         }
         if (descriptor.access() == CommandDescriptor.MediumAccess.WRITE && lu.writeProtected()) {
             task.fail(SenseReason.WRITE_PROTECTED);
@@ -178,6 +182,12 @@ public final class ScsiTargetCore implements AutoCloseable {
     }
 
     /** SPC-5 §5.14: INQUIRY, REPORT LUNS and REQUEST SENSE neither report nor clear a unit attention. */
+    /** INQUIRY, REPORT LUNS, REQUEST SENSE and the MAINTENANCE IN reports (RSOC, RSTMF, RTPG). */
+    private static boolean allowedDuringSanitize(int opcode) {
+        return opcode == ScsiOpcode.INQUIRY || opcode == ScsiOpcode.REPORT_LUNS || opcode == ScsiOpcode.REQUEST_SENSE
+                || opcode == ScsiOpcode.MAINTENANCE_IN;
+    }
+
     private static boolean reportsUnitAttention(int opcode) {
         return opcode != ScsiOpcode.INQUIRY && opcode != ScsiOpcode.REPORT_LUNS && opcode != ScsiOpcode.REQUEST_SENSE;
     }

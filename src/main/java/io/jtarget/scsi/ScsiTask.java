@@ -86,6 +86,13 @@ final class ScsiTask {
         complete(ScsiResponse.checkCondition(SenseData.encode(reason, information, descriptor), commandTransferLength));
     }
 
+    /** CHECK CONDITION pointing at the CDB field at fault (SPC-5 §4.4.2.2); {@code bit} -1 for a whole byte. */
+    void failCdbField(SenseReason reason, int byteOffset, int bit) {
+        boolean descriptor = lu != null && lu.modeParameters().descriptorSense();
+        complete(ScsiResponse.checkCondition(SenseData.encodeCdbField(reason, byteOffset, bit, descriptor),
+                commandTransferLength));
+    }
+
     /** SAM-5 §5.3.1 RESERVATION CONFLICT status: no sense data. */
     void reservationConflict() {
         complete(new ScsiResponse(ScsiStatus.RESERVATION_CONFLICT, null, null, commandTransferLength, false));

@@ -26,6 +26,14 @@ final class SenseData {
     static final int INFORMATION_DESCRIPTOR_LENGTH = 12;
     static final int INFORMATION_DESCRIPTOR_VALID = 0x80;
 
+    /** Sense-key specific field pointer (SPC-5 §4.4.2.2 Table 53): SKSV, C/D (1: in the CDB), BPV. */
+    static final int SKS_VALID = 0x80;
+    static final int SKS_IN_CDB = 0x40;
+    static final int SKS_BIT_POINTER_VALID = 0x08;
+    static final int FIXED_SKS_OFFSET = 15;
+    static final int SKS_DESCRIPTOR_TYPE = 0x02;
+    static final int SKS_DESCRIPTOR_LENGTH = 8;
+
     /** Marker for "no INFORMATION field". */
     static final long NO_INFORMATION = -1L;
 
@@ -41,6 +49,32 @@ final class SenseData {
      */
     static byte[] encode(SenseReason reason, long information, boolean descriptorFormat) {
         return descriptorFormat ? descriptor(reason, information) : fixed(reason, information);
+    }
+
+    /**
+     * Sense data that points at the offending CDB field (SPC-5 §4.4.2.2): initiators and conformance
+     * tools use the pointer to tell an invalid field from an unsupported command.
+     *
+     * @param byteOffset the CDB byte of the field; {@code bit} its most significant bit, or -1
+     */
+    static byte[] encodeCdbField(SenseReason reason, int byteOffset, int bit, boolean descriptorFormat) {
+        byte[] sks = new byte[3];
+        sks[0] = (byte) (SKS_VALID | SKS_IN_CDB | (bit >= 0 ? SKS_BIT_POINTER_VALID | (bit & 0x07) : 0));
+        Bytes.putU16(sks, 1, byteOffset);
+        if (!descriptorFormat) {
+            byte[] sense = fixed(reason, NO_INFORMATION);
+            System.arraycopy(sks, 0, sense, FIXED_SKS_OFFSET, sks.length);
+            return sense;
+        }
+        byte[] header = descriptor(reason, NO_INFORMATION);
+        byte[] sense = new byte[header.length + SKS_DESCRIPTOR_LENGTH];
+        System.arraycopy(header, 0, sense, 0, header.length);
+        sense[DESCRIPTOR_ADDITIONAL_LENGTH_OFFSET] = (byte) (sense.length - DESCRIPTOR_HEADER_LENGTH);
+        int d = header.length;
+        sense[d] = (byte) SKS_DESCRIPTOR_TYPE;
+        sense[d + 1] = (byte) (SKS_DESCRIPTOR_LENGTH - 2);
+        System.arraycopy(sks, 0, sense, d + 4, sks.length);
+        return sense;
     }
 
     private static byte[] fixed(SenseReason reason, long information) {

@@ -80,6 +80,10 @@ final class SpcCommands {
             reason = SenseReason.LOGICAL_UNIT_NOT_SUPPORTED;
         } else {
             reason = lu.unitAttentions().take(task.command().nexus());
+            if (reason == null && lu.sanitizing()) {
+                // SBC-4 §4.11.3: REQUEST SENSE reports the sanitize in progress.
+                reason = SenseReason.NOT_READY_SANITIZE_IN_PROGRESS;
+            }
             if (reason == null) {
                 reason = switch (lu.mediumState()) {
                     case READY -> SenseReason.NO_SENSE;

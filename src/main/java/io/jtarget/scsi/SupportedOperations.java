@@ -10,6 +10,9 @@ import java.io.ByteArrayOutputStream;
 final class SupportedOperations {
     static final int RSOC_RCTD = 0x80;
     static final int RSOC_REPORTING_OPTIONS_MASK = 0x07;
+    /** Where a bad REPORTING OPTIONS field is (byte 2, bits 2-0), for the sense field pointer. */
+    static final int REPORTING_OPTIONS_BYTE = 2;
+    static final int REPORTING_OPTIONS_BIT = 2;
     static final int OPTIONS_ALL = 0b000;
     static final int OPTIONS_OPCODE = 0b001;
     static final int OPTIONS_OPCODE_SERVICE_ACTION = 0b010;
@@ -57,14 +60,16 @@ final class SupportedOperations {
             case OPTIONS_ALL -> task.goodWithData(allCommands(table, lu, rctd), allocation);
             case OPTIONS_OPCODE -> {
                 if (table.hasServiceActions(opcode)) {
-                    task.fail(SenseReason.INVALID_FIELD_IN_CDB); // SPC-5: opcode has service actions
+                    // SPC-5 §6.35.1: 001b is for opcodes without service actions.
+                    task.failCdbField(SenseReason.INVALID_FIELD_IN_CDB, REPORTING_OPTIONS_BYTE, REPORTING_OPTIONS_BIT);
                     return;
                 }
                 task.goodWithData(oneCommand(table.lookup(opcode), lu, rctd), allocation);
             }
             case OPTIONS_OPCODE_SERVICE_ACTION -> {
                 if (!table.hasServiceActions(opcode)) {
-                    task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+                    // SPC-5 §6.35.1: 010b is for opcodes with service actions.
+                    task.failCdbField(SenseReason.INVALID_FIELD_IN_CDB, REPORTING_OPTIONS_BYTE, REPORTING_OPTIONS_BIT);
                     return;
                 }
                 task.goodWithData(oneCommand(table.lookup(opcode, serviceAction), lu, rctd), allocation);
@@ -75,7 +80,7 @@ final class SupportedOperations {
                         : serviceAction == 0 ? table.lookup(opcode) : null;
                 task.goodWithData(oneCommand(d, lu, rctd), allocation);
             }
-            default -> task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            default -> task.failCdbField(SenseReason.INVALID_FIELD_IN_CDB, REPORTING_OPTIONS_BYTE, REPORTING_OPTIONS_BIT);
         }
     }
 

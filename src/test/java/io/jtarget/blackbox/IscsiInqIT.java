@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -49,6 +50,9 @@ class IscsiInqIT {
                 .containsPattern("Product:\\S");
     }
 
+    /** VPD pages libiscsi 1.19's scsi_datain_unmarshall decodes; it fails on any other page code. */
+    private static final Set<Integer> LIBISCSI_DECODES = Set.of(0x00, 0x80, 0x83, 0xB0, 0xB1, 0xB2);
+
     @Test
     void shouldDecodeEverySupportedVpdPageWhenAsked() throws Exception {
         ExternalTool.Result list = inq(List.of("-e", "1", "-c", "0"));
@@ -62,6 +66,9 @@ class IscsiInqIT {
         // SBC-4 §6.6: a disk also reports Block Limits (B0h) and Block Device Characteristics (B1h).
         assertThat(pages).as(list.describe()).contains(0x00, 0x83, 0xB0, 0xB1);
         for (int page : pages) {
+            if (!LIBISCSI_DECODES.contains(page)) {
+                continue; // e.g. Third-party Copy (8Fh): libiscsi 1.19 has no unmarshaller for it
+            }
             // iscsi-inq reads the page code as a decimal number
             ExternalTool.Result r = inq(List.of("-e", "1", "-c", Integer.toString(page)));
             assertThat(r.exitCode()).as("VPD page 0x%02x: %s", page, r.describe()).isZero();

@@ -53,6 +53,16 @@ class BackingSpecParserTest {
     }
 
     @Test
+    void shouldReportRemovableWhenParsedAsLun() {
+        assertThat(BackingSpecParser.parseLun("file:/srv/x.img:1G,removable"))
+                .isEqualTo(new BackingSpecParser.ParsedLun(new BackingSpec.File(Path.of("/srv/x.img"), 1L << 30, false),
+                        false, true));
+        assertThatThrownBy(() -> BackingSpecParser.parse("ram:1M,removable"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("removable");
+    }
+
+    @Test
     void shouldReportReadOnlyWhenParsedAsLun() {
         assertThat(BackingSpecParser.parseLun("file:/srv/x.img,ro,wt"))
                 .isEqualTo(new BackingSpecParser.ParsedLun(new BackingSpec.File(Path.of("/srv/x.img"), 0, true), true));

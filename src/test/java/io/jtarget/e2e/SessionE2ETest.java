@@ -218,6 +218,58 @@ class SessionE2ETest {
     }
 
     @Test
+    void shouldEndOnlyTheTaskWhenDataOutDigestIsWrong() throws Exception {
+        try (TestInitiator bystander = target.loginReady();
+                TestInitiator writer = target.login(E2eTarget.options().crc32cDigests().immediateData(false).initialR2T(true))) {
+            int bs = bystander.blockSize(E2eTarget.RAM_LUN);
+            byte[] before = bystander.read10(E2eTarget.RAM_LUN, 42000, 1).requireGood().data();
+            writer.clearUnitAttentions(E2eTarget.RAM_LUN);
+            writer.useBlockSize(E2eTarget.RAM_LUN, bs);
+            int itt = writer.newItt();
+            Pdu write = Pdu.create(Opcode.SCSI_COMMAND)
+                    .flags(IscsiWire.Bhs.FINAL_FLAG | IscsiWire.ScsiCommand.FLAG_WRITE | IscsiWire.TaskAttribute.SIMPLE)
+                    .lunField(0).itt(itt).intAt(IscsiWire.ScsiCommand.EXPECTED_DATA_TRANSFER_LENGTH, bs)
+                    .cmdSn(writer.takeCmdSn()).expStatSn(writer.expStatSn());
+            byte[] cdb = Cdbs.write10(42000, 1, false);
+            System.arraycopy(cdb, 0, write.bhs(), IscsiWire.ScsiCommand.CDB, cdb.length);
+            writer.sendPdu(write);
+            Pdu r2t = writer.receiveRawPdu();
+            assertThat(r2t.opcode()).as("reply %s", r2t).isEqualTo(Opcode.R2T);
+            byte[] data = new byte[bs];
+            Arrays.fill(data, (byte) 0x5A);
+            Pdu dataOut = Pdu.create(Opcode.DATA_OUT).flags(IscsiWire.Bhs.FINAL_FLAG).lunField(0).itt(itt)
+                    .ttt(r2t.ttt()).expStatSn(writer.expStatSn()).intAt(IscsiWire.Data.DATA_SN, 0)
+                    .intAt(IscsiWire.Data.BUFFER_OFFSET, 0).data(data);
+            byte[] wire = dataOut.encode(true, true);
+            wire[wire.length - 1] ^= 0x01; // corrupt the data digest
+            writer.sendRaw(wire);
+            // RFC 7143 §7.8: Reject "Data (payload) digest error", then (option b) the task ends with
+            // CHECK CONDITION, ABORTED COMMAND / PROTOCOL SERVICE CRC ERROR; the connection stays.
+            Pdu reject = writer.receiveRawPdu();
+            assertThat(reject.opcode()).as("reply %s", reject).isEqualTo(Opcode.REJECT);
+            assertThat(reject.byteAt(Reject.REASON)).isEqualTo(Reject.DATA_DIGEST_ERROR);
+            Pdu response = writer.receiveRawPdu();
+            assertThat(response.opcode()).as("reply %s", response).isEqualTo(Opcode.SCSI_RESPONSE);
+            assertThat(response.itt()).isEqualTo(itt);
+            assertThat(response.byteAt(IscsiWire.ScsiResponse.STATUS)).isEqualTo(0x02);
+            byte[] segment = response.data();
+            int senseLength = ((segment[0] & 0xff) << 8) | (segment[1] & 0xff);
+            io.jtarget.testinit.SenseData sense = io.jtarget.testinit.SenseData.parse(
+                    Arrays.copyOfRange(segment, 2, 2 + senseLength));
+            assertThat(sense.is(SenseKey.ABORTED_COMMAND, 0x47, 0x05)).as("sense %s", sense).isTrue();
+            assertThat(bystander.read10(E2eTarget.RAM_LUN, 42000, 1).requireGood().data())
+                    .as("the corrupt data never reached the disk").isEqualTo(before);
+            // The connection carries on: a ping on it is answered.
+            int pingItt = writer.newItt();
+            writer.sendPdu(Pdu.create(Opcode.NOP_OUT).immediate(true).flags(IscsiWire.Bhs.FINAL_FLAG).itt(pingItt)
+                    .ttt(IscsiWire.RESERVED_TAG).cmdSn(writer.nextCmdSn()).expStatSn(writer.expStatSn()));
+            Pdu pong = writer.receiveRawPdu();
+            assertThat(pong.opcode()).as("reply %s", pong).isEqualTo(Opcode.NOP_IN);
+            assertThat(pong.itt()).isEqualTo(pingItt);
+        }
+    }
+
+    @Test
     void shouldRejectCommandWhenDataDigestIsWrong() throws Exception {
         try (TestInitiator bystander = target.loginReady();
                 TestInitiator offender = target.login(E2eTarget.options().crc32cDigests().immediateData(true))) {

@@ -72,7 +72,42 @@ class UnitAttentionAndMediumTest {
     void shouldIgnoreStartAndLoejWithPowerCondition() {
         assertThat(h.run(Cdbs.startStopUnit(true, 1, true, false)).status()).isEqualTo(ScsiStatus.GOOD);
         assertThat(h.run(Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
-        assertThat(Harness.sense(h.run(Cdbs.startStopUnit(true, 4, false, false)))).isEqualTo(Harness.expected(SenseReason.INVALID_FIELD_IN_CDB));
+        for (int pc = 1; pc < 16; pc++) {
+            assertThat(h.run(Cdbs.startStopUnit(false, pc, false, false)).status()).as("power condition %d", pc)
+                    .isEqualTo(ScsiStatus.GOOD);
+            assertThat(h.run(Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
+        }
+    }
+
+    @Test
+    void shouldStayReadyWhenRemovableUnitIsStoppedWithoutEject() {
+        Harness r = new Harness(new FakeBlockDevice(512, 64, true), false, true);
+        try {
+            assertThat(r.run(Cdbs.startStopUnit(false, 0, false, false)).status()).isEqualTo(ScsiStatus.GOOD);
+            assertThat(r.run(Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
+            // A fixed disk, by contrast, needs START=1 after a stop.
+            assertThat(h.run(Cdbs.startStopUnit(false, 0, false, false)).status()).isEqualTo(ScsiStatus.GOOD);
+            assertThat(h.run(Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.CHECK_CONDITION);
+            assertThat(h.run(Cdbs.startStopUnit(false, 0, false, true)).status()).isEqualTo(ScsiStatus.GOOD);
+        } finally {
+            r.close();
+        }
+    }
+
+    @Test
+    void shouldRefuseLoadWhileRemovalIsPrevented() {
+        Harness r = new Harness(new FakeBlockDevice(512, 64, true), false, true);
+        try {
+            assertThat(r.run(Cdbs.startStopUnit(false, 0, true, false)).status()).isEqualTo(ScsiStatus.GOOD);
+            assertThat(r.run(Cdbs.preventAllow(1)).status()).isEqualTo(ScsiStatus.GOOD);
+            assertThat(Harness.sense(r.run(Cdbs.startStopUnit(false, 0, true, true))))
+                    .isEqualTo(Harness.expected(SenseReason.MEDIUM_REMOVAL_PREVENTED));
+            assertThat(r.run(Cdbs.preventAllow(0)).status()).isEqualTo(ScsiStatus.GOOD);
+            assertThat(r.run(Cdbs.startStopUnit(false, 0, true, true)).status()).isEqualTo(ScsiStatus.GOOD);
+            assertThat(r.run(Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
+        } finally {
+            r.close();
+        }
     }
 
     @Test

@@ -544,11 +544,19 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- SCSI Data-Out (§11.7)
 
     private void onDataOut(IscsiPdu pdu) {
+        onDataOut(pdu, pdu.data().readableBytes(), false);
+    }
+
+    /**
+     * @param length the data segment's length (taken from the header when the data was discarded)
+     * @param digestFailed the data failed its digest and was discarded: account for it as received
+     *     so the sequence stays in step, and end the task once all its data is in (RFC 7143 §7.8 b)
+     */
+    private void onDataOut(IscsiPdu pdu, int length, boolean digestFailed) {
         int itt = pdu.itt();
         int ttt = pdu.int32(Bhs.Data.TTT_OFFSET);
         int offset = pdu.int32(Bhs.Data.BUFFER_OFFSET_OFFSET);
         int dataSn = pdu.int32(Bhs.Data.DATASN_OFFSET);
-        int length = pdu.data().readableBytes();
         boolean finalBit = pdu.finalBit();
         IscsiTask task = tasks.get(itt);
         if (log.isTraceEnabled()) {
@@ -574,7 +582,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "unsolicited Data-Out out of DataSN order");
                 return;
             }
-            storeData(task, offset, pdu.data());
+            storeOrDiscard(task, offset, length, pdu, digestFailed);
             if (finalBit) {
                 task.unsolicitedPending = false;
             }
@@ -588,7 +596,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 protocolErrorInTask(pdu, task, TransportError.DATA_OFFSET_ERROR, "Data-Out outside its R2T or out of DataSN order");
                 return;
             }
-            storeData(task, offset, pdu.data());
+            storeOrDiscard(task, offset, length, pdu, digestFailed);
             s.received += length;
             if (finalBit || s.received >= s.length) {
                 if (s.received < s.length) {
@@ -602,8 +610,34 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             }
         }
         if (task.allDataReceived()) {
-            submit(task);
+            if (task.dataDigestFailed) {
+                endWithDigestError(task);
+            } else {
+                submit(task);
+            }
         }
+    }
+
+    private static void storeOrDiscard(IscsiTask task, int offset, int length, IscsiPdu pdu, boolean digestFailed) {
+        if (digestFailed) {
+            task.dataDigestFailed = true;
+            task.received += length;
+        } else {
+            storeData(task, offset, pdu.data());
+        }
+    }
+
+    /**
+     * RFC 7143 §7.8 b): a task whose Data-Out failed a data digest ends, once all its data has
+     * arrived, with CHECK CONDITION and ABORTED COMMAND / PROTOCOL SERVICE CRC ERROR (§13.5.1);
+     * the initiator retries the command and the connection carries on.
+     */
+    private void endWithDigestError(IscsiTask task) {
+        dropTaskData(task);
+        task.state = IscsiTask.State.DONE;
+        tasks.remove(task.itt);
+        numberedDone(task.immediate);
+        sendResponse(task, ScsiStatus.CHECK_CONDITION, TransportError.PROTOCOL_SERVICE_CRC_ERROR.sense(), 0, 0, 0);
     }
 
     /**
@@ -1115,13 +1149,30 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        int opcode = error.header().getByte(error.header().readerIndex()) & Bhs.OPCODE_MASK;
+        if (error.kind() == PduDecoder.DecodeError.Kind.DATA_DIGEST_ERROR && opcode == Opcode.SCSI_DATA_OUT
+                && phase == Phase.FULL_FEATURE) {
+            // RFC 7143 §7.8: Reject and discard the data; the header (its digest checked) still places
+            // the PDU in its sequence, and the task ends with a retryable error once its data is in.
+            log.warn("{}: data digest error on Data-Out itt=0x{}; rejecting it and ending that task", peer(),
+                    Integer.toHexString(error.header().getInt(error.header().readerIndex() + Bhs.ITT_OFFSET)));
+            reject(error.header(), Bhs.Reject.DATA_DIGEST_ERROR);
+            IscsiPdu headerOnly = IscsiPdu.of(error.header().retain(), null);
+            try {
+                onDataOut(headerOnly, error.header().getUnsignedMedium(
+                        error.header().readerIndex() + Bhs.DATA_SEGMENT_LENGTH_OFFSET), true);
+            } finally {
+                headerOnly.release();
+            }
+            return;
+        }
         int reason = error.kind() == PduDecoder.DecodeError.Kind.DATA_DIGEST_ERROR
                 ? Bhs.Reject.DATA_DIGEST_ERROR : Bhs.Reject.PROTOCOL_ERROR;
         log.warn("{}: {} on {}; rejecting", peer(), error.kind(),
                 Opcode.name(error.header().getByte(error.header().readerIndex()) & Bhs.OPCODE_MASK));
         reject(error.header(), reason);
-        // A lost Data-Out or command cannot be recovered at ErrorRecoveryLevel 0 (§7.1.1):
-        // the session must be recovered, so drop the connection after the Reject.
+        // A lost command (or a PDU we cannot place) is not recovered at ErrorRecoveryLevel 0
+        // (§7.1.1): the session must be recovered, so drop the connection after the Reject.
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         phase = Phase.CLOSED;
     }

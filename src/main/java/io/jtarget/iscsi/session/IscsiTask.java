@@ -43,6 +43,8 @@ final class IscsiTask {
     int unsolicitedEnd;
     /** Whether the initiator still owes unsolicited Data-Out (F bit clear on the command). */
     boolean unsolicitedPending;
+    /** A Data-Out of this task failed its data digest (RFC 7143 §7.8): it ends with CHECK CONDITION. */
+    boolean dataDigestFailed;
     /** Next offset to solicit with an R2T. */
     int nextR2tOffset;
     int nextR2tSn;
