@@ -114,4 +114,92 @@ final class Cdbs {
         c[4] = (byte) prevent;
         return c;
     }
+
+    /** SANITIZE (SBC-4 §5.30.1 Table 129): IMMED, AUSE and the service action share byte 1. */
+    static byte[] sanitize(int serviceAction, boolean immed, boolean ause, int listLength) {
+        byte[] c = new byte[10];
+        c[0] = (byte) ScsiOpcode.SANITIZE;
+        c[1] = (byte) ((immed ? MediumCommands.SANITIZE_IMMED : 0) | (ause ? MediumCommands.SANITIZE_AUSE : 0) | serviceAction);
+        Bytes.putU16(c, 7, listLength);
+        return c;
+    }
+
+    /** SANITIZE OVERWRITE parameter list (SBC-4 §5.30.2 Table 131). */
+    static byte[] overwriteParameters(boolean invert, int count, byte... pattern) {
+        byte[] list = new byte[4 + pattern.length];
+        list[0] = (byte) ((invert ? MediumCommands.OVERWRITE_INVERT : 0) | count);
+        Bytes.putU16(list, 2, pattern.length);
+        System.arraycopy(pattern, 0, list, 4, pattern.length);
+        return list;
+    }
+
+    /** WRITE ATOMIC(16) (SBC-4 §5.46 Table 137). */
+    static byte[] writeAtomic16(long lba, int boundary, int blocks, int flags) {
+        byte[] c = new byte[16];
+        c[0] = (byte) ScsiOpcode.WRITE_ATOMIC_16;
+        c[1] = (byte) flags;
+        Bytes.putU64(c, 2, lba);
+        Bytes.putU16(c, 10, boundary);
+        Bytes.putU16(c, 12, blocks);
+        return c;
+    }
+
+    /** EXTENDED COPY(LID1) (SPC-4 §6.4.1). */
+    static byte[] extendedCopy(long listLength) {
+        byte[] c = new byte[16];
+        c[0] = (byte) ScsiOpcode.EXTENDED_COPY;
+        c[1] = (byte) ScsiOpcode.SA_EXTENDED_COPY_LID1;
+        Bytes.putU32(c, 10, listLength);
+        return c;
+    }
+
+    /** RECEIVE COPY RESULTS (SPC-4 §6.18.1). */
+    static byte[] receiveCopyResults(int serviceAction, int listId, int allocation) {
+        byte[] c = new byte[16];
+        c[0] = (byte) ScsiOpcode.RECEIVE_COPY_RESULTS;
+        c[1] = (byte) serviceAction;
+        c[2] = (byte) listId;
+        Bytes.putU32(c, 10, allocation);
+        return c;
+    }
+
+    /** REPORT SUPPORTED OPERATION CODES (SPC-5 §6.35.1). */
+    static byte[] reportOpcodes(boolean rctd, int options, int opcode, int serviceAction, int allocation) {
+        byte[] c = new byte[12];
+        c[0] = (byte) ScsiOpcode.MAINTENANCE_IN;
+        c[1] = (byte) ScsiOpcode.SA_REPORT_SUPPORTED_OPERATION_CODES;
+        c[2] = (byte) ((rctd ? SupportedOperations.RSOC_RCTD : 0) | options);
+        c[3] = (byte) opcode;
+        Bytes.putU16(c, 4, serviceAction);
+        Bytes.putU32(c, 6, allocation);
+        return c;
+    }
+
+    /** REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS (SPC-5 §6.36.1). */
+    static byte[] reportTmfs(boolean repd, int allocation) {
+        byte[] c = new byte[12];
+        c[0] = (byte) ScsiOpcode.MAINTENANCE_IN;
+        c[1] = (byte) ScsiOpcode.SA_REPORT_SUPPORTED_TMFS;
+        c[2] = (byte) (repd ? SupportedOperations.RSTMF_REPD : 0);
+        Bytes.putU32(c, 6, allocation);
+        return c;
+    }
+
+    /** READ DEFECT DATA(10) (SBC-4 §5.18): REQ_PLIST, REQ_GLIST and DEFECT LIST FORMAT in byte 2. */
+    static byte[] readDefectData10(int request, int allocation) {
+        byte[] c = new byte[10];
+        c[0] = (byte) ScsiOpcode.READ_DEFECT_DATA_10;
+        c[2] = (byte) request;
+        Bytes.putU16(c, 7, allocation);
+        return c;
+    }
+
+    /** READ DEFECT DATA(12) (SBC-4 §5.19): the request bits in byte 1. */
+    static byte[] readDefectData12(int request, int allocation) {
+        byte[] c = new byte[12];
+        c[0] = (byte) ScsiOpcode.READ_DEFECT_DATA_12;
+        c[1] = (byte) request;
+        Bytes.putU32(c, 6, allocation);
+        return c;
+    }
 }

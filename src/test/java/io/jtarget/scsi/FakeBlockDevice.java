@@ -21,6 +21,11 @@ final class FakeBlockDevice implements BlockDevice {
     int writes;
     int flushes;
     boolean closed;
+    /** Thin provisioned: offers {@link Capability#DEALLOCATE}; deallocated blocks read as zeros. */
+    boolean thin;
+    /** What {@link #logicalBlocksPerPhysicalBlock()} reports. */
+    int logicalPerPhysical = 1;
+    int deallocations;
 
     FakeBlockDevice(int blockSize, long blockCount, boolean writeCache) {
         this.blockSize = blockSize;
@@ -41,7 +46,28 @@ final class FakeBlockDevice implements BlockDevice {
 
     @Override
     public Set<Capability> capabilities() {
-        return Set.of();
+        return thin ? Set.of(Capability.DEALLOCATE) : Set.of();
+    }
+
+    @Override
+    public int logicalBlocksPerPhysicalBlock() {
+        return logicalPerPhysical;
+    }
+
+    @Override
+    public void deallocate(ItNexus nexus, long lba, long blocks, IoCallback done) {
+        if (!thin) {
+            BlockDevice.super.deallocate(nexus, lba, blocks, done);
+            return;
+        }
+        run(() -> {
+            if (takeFailure(done)) {
+                return;
+            }
+            java.util.Arrays.fill(data, (int) (lba * blockSize), (int) ((lba + blocks) * blockSize), (byte) 0);
+            deallocations++;
+            done.complete(null);
+        });
     }
 
     @Override

@@ -2,19 +2,25 @@ package io.jtarget.scsi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jtarget.backstore.RamBlockDevice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Drives a {@link ScsiTargetCore} with one fake LU and collects (and finally releases) responses. */
+/**
+ * Drives a {@link ScsiTargetCore} with one fake LU (or any logical units) and collects (and finally releases)
+ * responses; closing it closes the core, which unregisters its LUs as copy targets and closes their devices.
+ */
 final class Harness implements AutoCloseable {
     static final ItNexus NEXUS = new ItNexus("iqn.2024-01.test:init,i,0x000000000001", "iqn.2024-01.test:tgt,t,0x0001", 1);
     static final ItNexus OTHER = new ItNexus("iqn.2024-01.test:other,i,0x000000000002", "iqn.2024-01.test:tgt,t,0x0001", 1);
     static final String TARGET = "iqn.2024-01.test:tgt";
 
+    /** LUN 0's device when it is a {@link FakeBlockDevice}, else null. */
     final FakeBlockDevice device;
+    /** LUN 0 (the lowest LUN). */
     final LogicalUnit lu;
     final ScsiTargetCore core;
     final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
@@ -27,14 +33,26 @@ final class Harness implements AutoCloseable {
     }
 
     Harness(FakeBlockDevice device, boolean readOnly, boolean removable) {
-        this.device = device;
-        this.lu = new LogicalUnit(0, device, readOnly, "serial-0001", removable);
-        this.core = new ScsiTargetCore(TARGET, List.of(lu));
+        this(List.of(new LogicalUnit(0, device, readOnly, "serial-0001", removable)));
+    }
+
+    /** A target with these logical units, whatever their devices. */
+    Harness(List<LogicalUnit> lus) {
+        this.core = new ScsiTargetCore(TARGET, lus);
+        this.lu = core.logicalUnits().get(0);
+        this.device = lu.device() instanceof FakeBlockDevice fake ? fake : null;
         core.nexusEstablished(NEXUS);
         core.nexusEstablished(OTHER);
         // Consume the power-on unit attentions so tests start clean.
-        assertThat(run(NEXUS, Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.CHECK_CONDITION);
-        assertThat(run(OTHER, Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.CHECK_CONDITION);
+        for (LogicalUnit u : core.logicalUnits()) {
+            assertThat(run(NEXUS, u.lun(), Cdbs.testUnitReady(), null, 0).status()).isEqualTo(ScsiStatus.CHECK_CONDITION);
+            assertThat(run(OTHER, u.lun(), Cdbs.testUnitReady(), null, 0).status()).isEqualTo(ScsiStatus.CHECK_CONDITION);
+        }
+    }
+
+    /** One thin provisioned (deallocating) RAM logical unit at LUN 0. */
+    static Harness thin(long blocks, int blockSize, String serial) {
+        return new Harness(List.of(new LogicalUnit(0, new RamBlockDevice(blocks * blockSize, blockSize), false, serial)));
     }
 
     ScsiResponse run(byte[] cdb) {
@@ -116,5 +134,6 @@ final class Harness implements AutoCloseable {
             }
         }
         dataOuts.forEach(ByteBuf::release);
+        core.close();
     }
 }
