@@ -43,6 +43,20 @@ public final class LogicalUnit {
     private final LbaRangeLock rangeLock = new LbaRangeLock();
     /** A SANITIZE is running (SBC-4 §4.11.3: medium access is NOT READY, SANITIZE IN PROGRESS meanwhile). */
     private final AtomicInteger sanitizing = new AtomicInteger();
+    private volatile int sanitizeProgress;
+    private volatile SanitizeFailure sanitizeFailure = SanitizeFailure.NONE;
+
+    /**
+     * SBC-4 §4.11: after a failed sanitize the medium stays inaccessible until a sanitize completes
+     * without error or, if the failed one had AUSE=1 (unrestricted), EXIT FAILURE MODE is sent.
+     */
+    enum SanitizeFailure {
+        NONE,
+        /** Failed with AUSE=0: only a successful sanitize leaves the state. */
+        RESTRICTED,
+        /** Failed with AUSE=1: EXIT FAILURE MODE leaves it too. */
+        UNRESTRICTED
+    }
 
     /**
      * @param serial a stable identifier of this LU, unique per server: unit serial number (VPD 80h)
@@ -181,6 +195,23 @@ public final class LogicalUnit {
 
     boolean sanitizing() {
         return sanitizing.get() > 0;
+    }
+
+    SanitizeFailure sanitizeFailure() {
+        return sanitizeFailure;
+    }
+
+    void sanitizeFailure(SanitizeFailure failure) {
+        this.sanitizeFailure = failure;
+    }
+
+    /** How far the running sanitize is, as a fraction of 65536 (SPC-5 §4.4.2.4 PROGRESS INDICATION). */
+    int sanitizeProgress() {
+        return sanitizeProgress;
+    }
+
+    void sanitizeProgress(int fractionOf65536) {
+        this.sanitizeProgress = Math.max(0, Math.min(0xFFFF, fractionOf65536));
     }
 
     void sanitizing(boolean started) {

@@ -72,10 +72,16 @@ final class MediumCommands {
                 return;
             }
             if (serviceAction == ScsiOpcode.SA_SANITIZE_EXIT_FAILURE_MODE) {
+                // SBC-4 §5.30.1: a failure of a sanitize with AUSE=0 can only be left by a good sanitize.
+                if (lu.sanitizeFailure() == LogicalUnit.SanitizeFailure.RESTRICTED) {
+                    task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+                    return;
+                }
+                lu.sanitizeFailure(LogicalUnit.SanitizeFailure.NONE);
                 task.good();
                 return;
             }
-            run(task, immed, done -> BlockIo.run(
+            run(task, immed, (cdb[1] & SANITIZE_AUSE) != 0, done -> BlockIo.run(
                     cb -> device.deallocate(task.command().nexus(), 0, device.blockCount(), cb), done::complete));
             return;
         }
@@ -102,7 +108,7 @@ final class MediumCommands {
         boolean invert = (list[0] & OVERWRITE_INVERT) != 0;
         byte[] pattern = new byte[patternLength];
         System.arraycopy(list, OVERWRITE_HEADER_LENGTH, pattern, 0, patternLength);
-        run(task, immed, done -> overwritePass(task, pattern, invert, 0, count, done));
+        run(task, immed, (cdb[1] & SANITIZE_AUSE) != 0, done -> overwritePass(task, pattern, invert, 0, count, done));
     }
 
     /** CDB bytes 2..6 are reserved (SBC-4 §5.30.1 Table 129); a set reserved bit is an invalid field. */
@@ -120,9 +126,10 @@ final class MediumCommands {
     }
 
     /** Runs the operation with the whole LU held exclusively; GOOD before (IMMED) or after. */
-    private static void run(ScsiTask task, boolean immed, Operation operation) {
+    private static void run(ScsiTask task, boolean immed, boolean ause, Operation operation) {
         long capacity = task.lu().device().blockCount();
         LogicalUnit lu = task.lu();
+        lu.sanitizeProgress(0);
         lu.sanitizing(true);
         if (immed) {
             task.good();
@@ -142,9 +149,11 @@ final class MediumCommands {
             if (error != null) {
                 LOG.warn("SANITIZE failed on {}", task.lu().device().describe(), error);
             }
+            lu.sanitizeFailure(error == null ? LogicalUnit.SanitizeFailure.NONE
+                    : ause ? LogicalUnit.SanitizeFailure.UNRESTRICTED : LogicalUnit.SanitizeFailure.RESTRICTED);
             if (!immed) {
                 if (error != null) {
-                    task.fail(SenseReason.WRITE_ERROR);
+                    task.fail(SenseReason.SANITIZE_COMMAND_FAILED);
                 } else {
                     task.good();
                 }
@@ -164,11 +173,18 @@ final class MediumCommands {
         ByteBuf piece = task.command().allocator().ioBuffer(pieceBlocks * blockSize);
         // SBC-4 §5.30.2: the pattern repeats to fill each block; INVERT inverts it between passes.
         boolean inverted = invert && pass % 2 == 1;
-        for (int i = 0; i < pieceBlocks * blockSize; i++) {
-            byte b = pattern[(i % blockSize) % pattern.length];
-            piece.writeByte(inverted ? ~b : b);
+        byte[] block = new byte[blockSize];
+        for (int i = 0; i < blockSize; i++) {
+            byte b = pattern[i % pattern.length];
+            block[i] = inverted ? (byte) ~b : b;
         }
-        writeFrom(task, piece, pieceBlocks, 0, device.blockCount(), error -> {
+        for (int i = 0; i < pieceBlocks; i++) {
+            piece.writeBytes(block);
+        }
+        long total = device.blockCount() * count;
+        long before = device.blockCount() * pass;
+        writeFrom(task, piece, pieceBlocks, 0, device.blockCount(), written -> task.lu().sanitizeProgress(
+                (int) ((before + written) * 65536 / total)), error -> {
             piece.release();
             if (error != null) {
                 done.complete(error);
@@ -179,16 +195,17 @@ final class MediumCommands {
     }
 
     private static void writeFrom(ScsiTask task, ByteBuf piece, int pieceBlocks, long lba, long remaining,
-            io.jtarget.backstore.IoCallback done) {
+            java.util.function.LongConsumer progress, io.jtarget.backstore.IoCallback done) {
         BlockDevice device = task.lu().device();
         int blocks = (int) Math.min(pieceBlocks, remaining);
         // FUA: each piece reaches the medium before the next is written, so the sanitize progresses at
         // the medium's pace and does not fill the page cache with the whole LU's dirty data.
         BlockIo.run(cb -> device.write(task.command().nexus(), lba, blocks, piece, true, cb), error -> {
+            progress.accept(lba + blocks);
             if (error != null || remaining == blocks) {
                 done.complete(error);
             } else {
-                writeFrom(task, piece, pieceBlocks, lba + blocks, remaining - blocks, done);
+                writeFrom(task, piece, pieceBlocks, lba + blocks, remaining - blocks, progress, done);
             }
         });
     }

@@ -161,6 +161,11 @@ public final class ScsiTargetCore implements AutoCloseable {
             task.fail(SenseReason.NOT_READY_SANITIZE_IN_PROGRESS);
             return;
         }
+        if (descriptor.access() != CommandDescriptor.MediumAccess.NONE && opcode != ScsiOpcode.SANITIZE
+                && lu.sanitizeFailure() != LogicalUnit.SanitizeFailure.NONE) {
+            task.fail(SenseReason.SANITIZE_COMMAND_FAILED);
+            return;
+        }
         if (descriptor.access() != CommandDescriptor.MediumAccess.NONE) {
             switch (lu.mediumState()) {
                 case STOPPED -> {

@@ -61,6 +61,21 @@ final class SenseData {
         byte[] sks = new byte[3];
         sks[0] = (byte) (SKS_VALID | SKS_IN_CDB | (bit >= 0 ? SKS_BIT_POINTER_VALID | (bit & 0x07) : 0));
         Bytes.putU16(sks, 1, byteOffset);
+        return withSenseKeySpecific(reason, sks, descriptorFormat);
+    }
+
+    /**
+     * Sense data with a PROGRESS INDICATION (SPC-5 §4.4.2.4.4): how far a long operation (format,
+     * sanitize) is, as a fraction of 65536, for REQUEST SENSE and NOT READY answers.
+     */
+    static byte[] encodeProgress(SenseReason reason, int fractionOf65536, boolean descriptorFormat) {
+        byte[] sks = new byte[3];
+        sks[0] = (byte) SKS_VALID;
+        Bytes.putU16(sks, 1, Math.max(0, Math.min(0xFFFF, fractionOf65536)));
+        return withSenseKeySpecific(reason, sks, descriptorFormat);
+    }
+
+    private static byte[] withSenseKeySpecific(SenseReason reason, byte[] sks, boolean descriptorFormat) {
         if (!descriptorFormat) {
             byte[] sense = fixed(reason, NO_INFORMATION);
             System.arraycopy(sks, 0, sense, FIXED_SKS_OFFSET, sks.length);

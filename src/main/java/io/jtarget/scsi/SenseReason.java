@@ -11,6 +11,8 @@ enum SenseReason {
     MEDIUM_NOT_PRESENT(SenseKey.NOT_READY, 0x3A, 0x00),
     /** SBC-4 §4.11.3: medium access while a SANITIZE runs. */
     NOT_READY_SANITIZE_IN_PROGRESS(SenseKey.NOT_READY, 0x04, 0x1B),
+    /** SBC-4 §4.11: a sanitize failed; medium access fails until the failure is exited. */
+    SANITIZE_COMMAND_FAILED(SenseKey.MEDIUM_ERROR, 0x31, 0x03),
     UNRECOVERED_READ_ERROR(SenseKey.MEDIUM_ERROR, 0x11, 0x00),
     WRITE_ERROR(SenseKey.MEDIUM_ERROR, 0x0C, 0x00),
     INTERNAL_TARGET_FAILURE(SenseKey.HARDWARE_ERROR, 0x44, 0x00),

@@ -81,8 +81,10 @@ final class SpcCommands {
         } else {
             reason = lu.unitAttentions().take(task.command().nexus());
             if (reason == null && lu.sanitizing()) {
-                // SBC-4 §4.11.3: REQUEST SENSE reports the sanitize in progress.
-                reason = SenseReason.NOT_READY_SANITIZE_IN_PROGRESS;
+                // SBC-4 §4.11.3: REQUEST SENSE reports the sanitize in progress, and how far it is.
+                task.goodWithData(SenseData.encodeProgress(SenseReason.NOT_READY_SANITIZE_IN_PROGRESS,
+                        lu.sanitizeProgress(), descriptor), allocation);
+                return;
             }
             if (reason == null) {
                 reason = switch (lu.mediumState()) {
