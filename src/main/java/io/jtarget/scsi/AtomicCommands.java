@@ -110,13 +110,18 @@ final class AtomicCommands {
         BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE, lease -> readThen(task, lba, blocks, lease,
                 medium -> {
                     ByteBuf result = task.command().allocator().ioBuffer(bytes);
+                    // Work on NIO views: one bounds check per buffer, not one per word.
+                    java.nio.ByteBuffer a = medium.nioBuffer(medium.readerIndex(), bytes);
+                    java.nio.ByteBuffer b = out.nioBuffer(out.readerIndex(), bytes);
+                    java.nio.ByteBuffer r = result.nioBuffer(0, bytes);
                     int i = 0;
                     for (; i + Long.BYTES <= bytes; i += Long.BYTES) {
-                        result.writeLong(medium.getLong(i) | out.getLong(out.readerIndex() + i));
+                        r.putLong(i, a.getLong(i) | b.getLong(i));
                     }
                     for (; i < bytes; i++) {
-                        result.writeByte(medium.getByte(i) | out.getByte(out.readerIndex() + i));
+                        r.put(i, (byte) (a.get(i) | b.get(i)));
                     }
+                    result.writerIndex(bytes);
                     writeThenGood(task, lba, blocks, result, fua, lease, result);
                 }));
     }
@@ -225,19 +230,7 @@ final class AtomicCommands {
 
     /** Offset of the first byte of {@code expected} that differs from {@code medium}, or -1. */
     static long mismatch(ByteBuf medium, ByteBuf expected, int length) {
-        int m = medium.readerIndex();
-        int e = expected.readerIndex();
-        int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES) {
-            if (medium.getLong(m + i) != expected.getLong(e + i)) {
-                break;
-            }
-        }
-        for (; i < length; i++) {
-            if (medium.getByte(m + i) != expected.getByte(e + i)) {
-                return i;
-            }
-        }
-        return -1;
+        // ByteBuffer.mismatch compares in vector-sized strides.
+        return medium.nioBuffer(medium.readerIndex(), length).mismatch(expected.nioBuffer(expected.readerIndex(), length));
     }
 }

@@ -36,6 +36,25 @@ final class BlackboxTarget implements AutoCloseable {
         return new BlackboxTarget(IscsiServer.start(config));
     }
 
+    /**
+     * A target for multipath conformance runs: two portals (two target ports, so two I_T nexuses per
+     * initiator to the same LU), LUN 0 a removable thin file, reservation state under {@code dir}.
+     */
+    static BlackboxTarget startMultipath(Path dir, long lunBytes) throws InterruptedException {
+        ServerConfig config = new ServerConfig(
+                List.of(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)),
+                List.of(new TargetConfig(IQN, List.of(
+                        new LunConfig(WRITABLE_LUN, new BackingSpec.File(dir.resolve("lun0.img"), lunBytes, false),
+                                false, true)))),
+                ServerConfig.Limits.defaults(), dir.resolve("state"));
+        return new BlackboxTarget(IscsiServer.start(config));
+    }
+
+    /** {@code iscsi://127.0.0.1:PORT/IQN/LUN} through the second portal of a multipath target. */
+    String secondPathLunUrl(int lun) {
+        return "iscsi://127.0.0.1:" + server.boundAddresses().get(1).getPort() + "/" + IQN + "/" + lun;
+    }
+
     int port() {
         return portal.getPort();
     }
