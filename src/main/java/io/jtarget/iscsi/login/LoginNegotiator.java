@@ -251,6 +251,7 @@ public final class LoginNegotiator {
         if (!TextValues.isIscsiName(name)) {
             throw refuse(LoginStatus.INITIATOR_ERROR, "InitiatorName is not an iSCSI name: " + name);
         }
+        initiatorName = name; // known from here on, so a refusal below is logged with it
         String type = values.getOrDefault(TextKeys.SESSION_TYPE, TextKeys.SESSION_TYPE_NORMAL);
         SessionType requested = SessionType.fromWire(type)
                 .orElseThrow(() -> refuse(LoginStatus.SESSION_TYPE_NOT_SUPPORTED, "SessionType=" + type));
@@ -266,7 +267,6 @@ public final class LoginNegotiator {
                 throw refuse(LoginStatus.AUTHORIZATION_FAILURE, name + " may not access " + targetName);
             }
         }
-        initiatorName = name;
         sessionType = requested;
         identified = true;
     }
