@@ -225,6 +225,12 @@ public final class ServeCommand implements Callable<Integer> {
         AuthConfig targetAuth = auth("--chap", chap, "--mutual-chap", mutualChap, algorithms);
         AuthConfig discoveryAuth = auth("--discovery-chap", discoveryChap, "--discovery-mutual-chap",
                 discoveryMutualChap, algorithms);
+        if ((targetAuth.required() || discoveryAuth.required()) && algorithms.contains(ChapDigest.MD5)) {
+            // MD5 stays accepted for libiscsi, Windows and ESXi, which offer nothing else; say so once.
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn(
+                    "CHAP accepts MD5 for initiators that offer nothing stronger; "
+                            + "--chap-algorithms SHA3-256,SHA-256,SHA-1 refuses it");
+        }
         for (String iqn : allow) {
             if (!IscsiNames.isValid(iqn)) {
                 throw new CommandLine.ParameterException(spec.commandLine(),

@@ -133,6 +133,8 @@ final class MediumCommands {
         lu.sanitizing(true);
         if (immed) {
             task.good();
+        } else {
+            task.detachOnAbort();
         }
         // SBC-4 §4.11.1: once the sanitize completes the old data must not be recoverable from the
         // medium, so the overwritten or deallocated blocks are flushed before the sanitize ends.

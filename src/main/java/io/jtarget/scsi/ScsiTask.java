@@ -30,6 +30,7 @@ final class ScsiTask {
     private State state = State.RUNNING; // guarded by this
     private List<Runnable> afterAbort; // guarded by this
     private boolean reportAbortedStatus; // guarded by this
+    private boolean detached; // guarded by this
     private int commandTransferLength;
 
     ScsiTask(ScsiCommand command, LogicalUnit lu, ScsiCompletion done) {
@@ -122,6 +123,9 @@ final class ScsiTask {
             reportStatus = reportAbortedStatus;
             if (state == State.DONE) {
                 release(response);
+                if (detached) {
+                    return; // the detached work finished after its task was aborted: nobody waits
+                }
                 LOG.error("task {} on {} completed twice; second completion dropped", command.taskTag(), command.nexus());
                 return;
             }
@@ -158,6 +162,7 @@ final class ScsiTask {
 
     /** @param reportStatus deliver TASK ABORTED status rather than abort silently (TAS=1, SAM-5 §5.6) */
     boolean abort(Runnable whenAborted, boolean reportStatus) {
+        boolean now;
         synchronized (this) {
             if (state == State.DONE) {
                 return false;
@@ -168,7 +173,22 @@ final class ScsiTask {
                 afterAbort = new ArrayList<>(1);
             }
             afterAbort.add(whenAborted);
-            return true;
+            now = detached;
+        }
+        if (now) {
+            complete(ScsiResponse.abortedSilently());
+        }
+        return true;
+    }
+
+    /**
+     * The work this task started goes on without it (SBC-4 §4.11: a sanitize operation continues
+     * when its SANITIZE command is aborted, and across resets): an abort ends the task at once
+     * instead of waiting for the work, whose later completion is then dropped.
+     */
+    void detachOnAbort() {
+        synchronized (this) {
+            detached = true;
         }
     }
 

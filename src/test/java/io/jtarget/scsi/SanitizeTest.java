@@ -443,4 +443,27 @@ class SanitizeTest {
         assertThat(Bytes.u16(sense, 16)).isGreaterThan(0);
         completeAll(h.device);
     }
+
+    @Test
+    void shouldAnswerAbortAtOnceAndKeepSanitizingWhenTheSanitizeCommandIsAborted() {
+        Harness h = fake(16);
+        h.device.manual = true;
+        byte[] list = Cdbs.overwriteParameters(false, 1, PATTERN);
+        java.util.List<ScsiResponse> sanitize = new java.util.ArrayList<>();
+        long tag = 9_000;
+        h.submit(Harness.NEXUS, 0, tag, Cdbs.sanitize(ScsiOpcode.SA_SANITIZE_OVERWRITE, false, false, list.length), list,
+                list.length, sanitize::add);
+        assertThat(sanitize).isEmpty();
+        java.util.List<TaskManagementResponse> tmf = new java.util.ArrayList<>();
+        h.core.taskManagement(new TaskManagementRequest(Harness.NEXUS, 0, TaskManagementFunction.ABORT_TASK, tag), tmf::add);
+        // SBC-4 §4.11: the sanitize operation outlives its aborted command: the abort is answered now,
+        // while the medium stays NOT READY / SANITIZE IN PROGRESS until the overwrite is done.
+        assertThat(tmf).containsExactly(TaskManagementResponse.FUNCTION_COMPLETE);
+        assertThat(sanitize).hasSize(1);
+        assertThat(Harness.sense(h.run(Cdbs.testUnitReady())))
+                .isEqualTo(Harness.expected(SenseReason.NOT_READY_SANITIZE_IN_PROGRESS));
+        completeAll(h.device);
+        assertThat(h.run(Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
+        assertThat(sanitize).hasSize(1);
+    }
 }
