@@ -101,8 +101,26 @@ final class BlockCommands {
      * test_write10_residuals expects GOOD and exactly this).
      */
     static void write(ScsiTask task, BlockCdbLayout layout) {
+        task.commandTransferLength(layout.blocks(task.cdb()) * task.lu().device().blockSize());
+        boolean fua = task.lu().forceUnitAccess(layout.fua(task.cdb()));
+        writeReceived(task, layout, fua, (lba, blocks, lease) -> {
+            lease.release();
+            task.good();
+        });
+    }
+
+    /** What follows a successful write: the blocks written and their still-held lease. */
+    private interface AfterWrite {
+        void written(long lba, int blocks, LbaRangeLock.Lease lease);
+    }
+
+    /**
+     * The shared part of the writing commands: parse the range, write the whole blocks received
+     * (GOOD at once when none) under a shared lease; a failed write releases the lease and ends the
+     * task with WRITE ERROR, a good one continues with {@code then}.
+     */
+    private static void writeReceived(ScsiTask task, BlockCdbLayout layout, boolean fua, AfterWrite then) {
         BlockDevice device = task.lu().device();
-        task.commandTransferLength(layout.blocks(task.cdb()) * device.blockSize());
         Range range = parseRange(task, layout, true);
         if (range == null) {
             return;
@@ -113,16 +131,15 @@ final class BlockCommands {
             return;
         }
         ByteBuf src = receivedData(task, blocks);
-        boolean fua = task.lu().forceUnitAccess(layout.fua(task.cdb()));
         locked(task, range.lba(), blocks, LbaRangeLock.Mode.SHARED, lease -> BlockIo.run(
                 cb -> device.write(task.command().nexus(), range.lba(), blocks, src, fua, cb),
                 error -> {
-                    lease.release();
                     if (error != null) {
+                        lease.release();
                         LOG.warn("write of {} blocks at LBA {} failed on {}", blocks, range.lba(), device.describe(), error);
                         task.fail(SenseReason.WRITE_ERROR);
                     } else {
-                        task.good();
+                        then.written(range.lba(), blocks, lease);
                     }
                 }));
     }
@@ -162,35 +179,14 @@ final class BlockCommands {
      * and (BYTCHK 01b) compare with what was sent.
      */
     static void writeAndVerify(ScsiTask task, BlockCdbLayout layout) {
-        BlockDevice device = task.lu().device();
         int bytchk = layout.bytchk(task.cdb());
-        task.commandTransferLength(layout.blocks(task.cdb()) * device.blockSize());
+        task.commandTransferLength(layout.blocks(task.cdb()) * task.lu().device().blockSize());
         if (bytchk != BYTCHK_NONE && bytchk != BYTCHK_COMPARE) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
-        Range range = parseRange(task, layout, true);
-        if (range == null) {
-            return;
-        }
-        int blocks = receivedBlocks(task, range.blocks());
-        if (blocks == 0) {
-            task.good();
-            return;
-        }
-        ByteBuf src = receivedData(task, blocks);
-        Range written = new Range(range.lba(), blocks);
-        locked(task, range.lba(), blocks, LbaRangeLock.Mode.SHARED, lease -> BlockIo.run(
-                cb -> device.write(task.command().nexus(), range.lba(), blocks, src, true, cb),
-                error -> {
-                    if (error != null) {
-                        lease.release();
-                        LOG.warn("write of {} blocks at LBA {} failed on {}", blocks, range.lba(), device.describe(), error);
-                        task.fail(SenseReason.WRITE_ERROR);
-                    } else {
-                        readAndCompare(task, written, bytchk, lease);
-                    }
-                }));
+        writeReceived(task, layout, true, (lba, blocks, lease) ->
+                readAndCompare(task, new Range(lba, blocks), bytchk, lease));
     }
 
     private static void readAndCompare(ScsiTask task, Range range, int bytchk) {

@@ -91,13 +91,10 @@ final class MediumCommands {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
-        ByteBuf out = task.command().dataOut();
-        if (out == null || out.readableBytes() < listLength) {
-            task.fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
+        byte[] list = task.parameterList(listLength);
+        if (list == null) {
             return;
         }
-        byte[] list = new byte[listLength];
-        out.getBytes(out.readerIndex(), list);
         int count = list[0] & OVERWRITE_COUNT_MASK;
         int patternLength = Bytes.u16(list, 2);
         if ((list[0] & OVERWRITE_TEST_MASK) != 0 || count == 0 || patternLength == 0

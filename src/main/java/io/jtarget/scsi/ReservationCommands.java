@@ -3,7 +3,6 @@ package io.jtarget.scsi;
 import io.jtarget.scsi.PersistentReservations.Answer;
 import io.jtarget.scsi.PersistentReservations.Registration;
 import io.jtarget.scsi.PersistentReservations.State;
-import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -186,13 +185,10 @@ final class ReservationCommands {
             task.fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
             return;
         }
-        ByteBuf out = task.command().dataOut();
-        if (out == null || out.readableBytes() < listLength) {
-            task.fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
+        byte[] p = task.parameterList(listLength);
+        if (p == null) {
             return;
         }
-        byte[] p = new byte[(int) listLength];
-        out.getBytes(out.readerIndex(), p);
         long key = Bytes.u64(p, 0);
         long saKey = Bytes.u64(p, 8);
         ItNexus nexus = task.command().nexus();

@@ -121,7 +121,10 @@ public final class ScsiTargetCore implements AutoCloseable {
         }
         ScsiCommand command = task.command();
         int opcode = command.opcode();
-        lu.unitAttentions().register(command.nexus(), initialUnitAttention(command.nexus()));
+        if (!lu.unitAttentions().isRegistered(command.nexus())) {
+            // Normally nexusEstablished did this; the lost-nexus lookup is paid only when it did not.
+            lu.unitAttentions().register(command.nexus(), initialUnitAttention(command.nexus()));
+        }
         if (reportsUnitAttention(opcode)) {
             SenseReason ua = lu.unitAttentions().take(command.nexus());
             if (ua != null) {
@@ -134,8 +137,10 @@ public final class ScsiTargetCore implements AutoCloseable {
         }
         CommandDescriptor descriptor = commands.lookup(command.cdb());
         if (descriptor != null && descriptor.hasServiceAction() && !descriptor.availableOn(lu)) {
-            // A service action this LU does not offer, of an opcode it has (SPC-5 §4.2.5.1).
-            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+            // A service action this LU does not offer, of an opcode it has (SPC-5 §4.2.5.1): the same
+            // answer as an unknown service action.
+            task.failCdbField(SenseReason.INVALID_FIELD_IN_CDB, CommandTable.SERVICE_ACTION_BYTE,
+                    CommandTable.SERVICE_ACTION_BIT);
             return;
         }
         if (descriptor == null || !descriptor.availableOn(lu)) {

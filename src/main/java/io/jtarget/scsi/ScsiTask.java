@@ -94,6 +94,21 @@ final class ScsiTask {
                 commandTransferLength));
     }
 
+    /**
+     * The command's parameter list of {@code length} bytes (SPC-5 §4.2.5.5 PARAMETER LIST LENGTH), or
+     * null once the task has failed with PARAMETER LIST LENGTH ERROR because less data arrived.
+     */
+    byte[] parameterList(long length) {
+        ByteBuf out = command.dataOut();
+        if (out == null || out.readableBytes() < length) {
+            fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
+            return null;
+        }
+        byte[] list = new byte[(int) length];
+        out.getBytes(out.readerIndex(), list);
+        return list;
+    }
+
     /** SAM-5 §5.3.1 RESERVATION CONFLICT status: no sense data. */
     void reservationConflict() {
         complete(new ScsiResponse(ScsiStatus.RESERVATION_CONFLICT, null, null, commandTransferLength, false));

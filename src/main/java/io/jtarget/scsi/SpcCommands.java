@@ -1,6 +1,5 @@
 package io.jtarget.scsi;
 
-import io.netty.buffer.ByteBuf;
 import java.util.function.Supplier;
 
 /** Primary commands (SPC-5 §6): INQUIRY, REQUEST SENSE, REPORT LUNS, TEST UNIT READY, MODE SENSE/SELECT. */
@@ -168,13 +167,10 @@ final class SpcCommands {
             task.good();
             return;
         }
-        ByteBuf out = task.command().dataOut();
-        if (out == null || out.readableBytes() < listLength) {
-            task.fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
+        byte[] list = task.parameterList(listLength);
+        if (list == null) {
             return;
         }
-        byte[] list = new byte[listLength];
-        out.getBytes(out.readerIndex(), list);
         LogicalUnit lu = task.lu();
         for (int attempt = 0; attempt < MODE_SELECT_ATTEMPTS; attempt++) {
             ModeParameters current = lu.modeParameters();

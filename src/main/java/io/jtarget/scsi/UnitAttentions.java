@@ -23,6 +23,10 @@ final class UnitAttentions {
         });
     }
 
+    boolean isRegistered(ItNexus nexus) {
+        return pending.containsKey(nexus);
+    }
+
     void forget(ItNexus nexus) {
         pending.remove(nexus);
     }

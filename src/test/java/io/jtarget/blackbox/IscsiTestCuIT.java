@@ -3,7 +3,6 @@ package io.jtarget.blackbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,9 +19,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("blackbox")
 class IscsiTestCuIT {
-    private static final Duration SUITE_TIMEOUT = Duration.ofMinutes(5);
-    private static final String INITIATOR_1 = "iqn.2026-11.io.jtarget.blackbox:initiator-1";
-    private static final String INITIATOR_2 = "iqn.2026-11.io.jtarget.blackbox:initiator-2";
 
     @TempDir
     Path dir;
@@ -46,19 +42,13 @@ class IscsiTestCuIT {
         // wants a writable one.
         int lun = suite.equals("ReadOnly") ? BlackboxTarget.READ_ONLY_LUN : BlackboxTarget.WRITABLE_LUN;
         try (BlackboxTarget target = BlackboxTarget.start(dir, 256L << 20)) {
-            ExternalTool.Result r = ExternalTool.run(SUITE_TIMEOUT, List.of(
-                    "iscsi-test-cu", "--dataloss", "--verbose",
-                    "--initiator-name=" + INITIATOR_1, "--initiator-name-2=" + INITIATOR_2,
-                    "--test=ALL." + suite, target.lunUrl(lun)));
-            CunitSummary summary = CunitSummary.parse(r.output());
-            assertThat(summary).as("no CUnit run summary; the tool did not get to run the suite:\n%s", r.describe())
-                    .isNotNull();
-            assertThat(summary.testsRun()).as("tests run in suite %s:\n%s", suite, r.describe()).isPositive();
+            IscsiTestCu run = IscsiTestCu.runSuite(suite, List.of("--dataloss"), List.of(target.lunUrl(lun)));
+            CunitSummary summary = run.summary();
+            ExternalTool.Result r = run.result();
             assertThat(summary.failedTestNames())
                     .as("failed tests of suite %s:\n%s", suite, r.describe())
                     .isEmpty();
             assertThat(summary.testsFailed()).as("failed tests of suite %s:\n%s", suite, r.describe()).isZero();
-            assertThat(summary.suitesFailed()).as("suite setup failures of %s:\n%s", suite, r.describe()).isZero();
             assertThat(r.exitCode()).as(r.describe()).isZero();
             if (suite.equals("ReadOnly")) {
                 // CHECK_FOR_READONLY skips the whole test unless MODE SENSE reports the LUN write-protected.

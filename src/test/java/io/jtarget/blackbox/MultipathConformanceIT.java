@@ -3,7 +3,6 @@ package io.jtarget.blackbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,9 +25,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Tag("blackbox")
 class MultipathConformanceIT {
-    private static final Duration SUITE_TIMEOUT = Duration.ofMinutes(5);
-    private static final String INITIATOR_1 = "iqn.2026-11.io.jtarget.blackbox:initiator-1";
-    private static final String INITIATOR_2 = "iqn.2026-11.io.jtarget.blackbox:initiator-2";
 
     /** Failures that are defects of the libiscsi 1.19 tests, by suite. */
     private static final Map<String, Set<String>> LIBISCSI_DEFECTS = Map.of(
@@ -62,16 +58,10 @@ class MultipathConformanceIT {
     @MethodSource("suites")
     void shouldPassConformanceSuiteOverTwoPaths(String suite) throws Exception {
         try (BlackboxTarget target = BlackboxTarget.startMultipath(dir, 64L << 20)) {
-            ExternalTool.Result r = ExternalTool.run(SUITE_TIMEOUT, List.of(
-                    "iscsi-test-cu", "--dataloss", "--allow-sanitize", "--verbose",
-                    "--initiator-name=" + INITIATOR_1, "--initiator-name-2=" + INITIATOR_2,
-                    "--test=ALL." + suite, target.lunUrl(BlackboxTarget.WRITABLE_LUN),
-                    target.secondPathLunUrl(BlackboxTarget.WRITABLE_LUN)));
-            CunitSummary summary = CunitSummary.parse(r.output());
-            assertThat(summary).as("no CUnit run summary; the tool did not get to run the suite:\n%s", r.describe())
-                    .isNotNull();
-            assertThat(summary.testsRun()).as("tests run in suite %s:\n%s", suite, r.describe()).isPositive();
-            assertThat(summary.suitesFailed()).as("suite setup failures of %s:\n%s", suite, r.describe()).isZero();
+            IscsiTestCu run = IscsiTestCu.runSuite(suite, List.of("--dataloss", "--allow-sanitize"),
+                    List.of(target.lunUrl(BlackboxTarget.WRITABLE_LUN), target.secondPathLunUrl(BlackboxTarget.WRITABLE_LUN)));
+            CunitSummary summary = run.summary();
+            ExternalTool.Result r = run.result();
             assertThat(summary.failedTestNames())
                     .as("failed tests of suite %s (beyond the documented libiscsi defects):\n%s", suite, r.describe())
                     .isSubsetOf(LIBISCSI_DEFECTS.getOrDefault(suite, Set.of()));
