@@ -25,11 +25,17 @@ import org.slf4j.LoggerFactory;
  * serve the same file.
  *
  * <p>I/O runs on the backend pool through a {@link FairQueueExecutor}, keyed by the request's
- * I_T nexus. The one exception is a read whose data is all in the page cache and at most
- * {@link #INLINE_READ_MAX} bytes long: it is copied on the caller's thread by a read that cannot
- * block ({@link NonBlockingFileReader}, {@code preadv2(RWF_NOWAIT)}) and completes inline, which
- * saves the hand-off to a backend thread and back (seed 002). A miss goes to the pool as before. Every error, including use after
- * {@link #close}, is delivered to the callback; nothing is thrown from read/write/flush.
+ * I_T nexus. Two exceptions run on the caller's (network) thread and complete inline, which saves
+ * the hand-off to a backend thread and back, two wake-ups per I/O (seed 002):
+ * <ul>
+ *   <li>a read whose data is all in the page cache and at most {@link #INLINE_READ_MAX} bytes long,
+ *       copied by a read that cannot block ({@link NonBlockingFileReader}, {@code preadv2(RWF_NOWAIT)});
+ *       a miss goes to the pool;
+ *   <li>a small, block-aligned, non-FUA write in write-back mode while the kernel is far from
+ *       throttling writers and the device has nothing on the pool ({@link InlineWrites}).
+ * </ul>
+ * Every error, including use after {@link #close}, is delivered to the callback; nothing is thrown
+ * from read/write/flush.
  *
  * <p>Caching (SBC-4 §5.24 SYNCHRONIZE CACHE, §5.39 FUA): by default completed writes may sit in
  * the OS page cache until {@link #flush} (WCE=1); a FUA write goes through a second descriptor
@@ -70,6 +76,8 @@ public final class FileBlockDevice implements BlockDevice {
     private final FairQueueExecutor dispatcher;
     /** Page-cache hits on the caller's thread; null where the platform cannot read without blocking. */
     private final NonBlockingFileReader inlineReader;
+    /** Which writes run on the caller's thread. */
+    private final InlineWrites inlineWrites;
     private final String description;
     /** Descriptor for hole punching and SEEK_DATA/SEEK_HOLE; null when thin provisioning is unavailable. */
     private final NativeFile nativeFile;
@@ -88,7 +96,8 @@ public final class FileBlockDevice implements BlockDevice {
             FairQueueExecutor dispatcher,
             NativeFile nativeFile,
             long granularityBlocks,
-            NonBlockingFileReader inlineReader) {
+            NonBlockingFileReader inlineReader,
+            WritebackPressure writebackPressure) {
         this.path = path;
         this.blockSize = blockSize;
         this.blockCount = blockCount;
@@ -103,6 +112,8 @@ public final class FileBlockDevice implements BlockDevice {
         this.nativeFile = nativeFile;
         this.thin = nativeFile != null;
         this.granularityBlocks = granularityBlocks;
+        this.inlineWrites = new InlineWrites(description, Math.toIntExact(granularityBlocks * blockSize),
+                writebackPressure, System::nanoTime);
     }
 
     /**
@@ -115,6 +126,12 @@ public final class FileBlockDevice implements BlockDevice {
     public static FileBlockDevice open(
             Path path, long requestedSize, int blockSize, boolean writeThrough, FairQueueExecutor dispatcher)
             throws IOException {
+        return open(path, requestedSize, blockSize, writeThrough, dispatcher, WritebackPressure.system());
+    }
+
+    /** As {@link #open(Path, long, int, boolean, FairQueueExecutor)}, with the pressure that gates inline writes. */
+    static FileBlockDevice open(Path path, long requestedSize, int blockSize, boolean writeThrough,
+            FairQueueExecutor dispatcher, WritebackPressure writebackPressure) throws IOException {
         BlockSizes.requireValid(blockSize);
         if (requestedSize < 0 || requestedSize % blockSize != 0) {
             throw new IllegalArgumentException("size of " + path + " must be a multiple of " + blockSize
@@ -150,7 +167,8 @@ public final class FileBlockDevice implements BlockDevice {
             }
             nativeFile = openForHolePunching(path, size);
             FileBlockDevice device = new FileBlockDevice(path, blockSize, size / blockSize, writeThrough, file,
-                    fuaChannel, lock, dispatcher, nativeFile, granularityBlocks(path, blockSize), NonBlockingFileReader.open(path));
+                    fuaChannel, lock, dispatcher, nativeFile, granularityBlocks(path, blockSize), NonBlockingFileReader.open(path),
+                    writebackPressure);
             LOG.info("opened {} ({} blocks of {} bytes{}, {})", device.describe(), device.blockCount, blockSize,
                     created ? ", created sparse" : "", nativeFile != null ? "thin" : "fully provisioned");
             return device;
@@ -362,7 +380,16 @@ public final class FileBlockDevice implements BlockDevice {
         }
         // Write-through: the main descriptor is O_DSYNC already, so every write is FUA.
         FileChannel target = fua && fuaChannel != null ? fuaChannel : channel;
-        submit(nexus, done, () -> writeFully(target, src.nioBuffers(src.readerIndex(), range.length()), range.offset()));
+        IoAction write = () -> writeFully(target, src.nioBuffers(src.readerIndex(), range.length()), range.offset());
+        if (inlineWrites.admit(range.offset(), range.length(), fua || writeThrough)) {
+            long started = inlineWrites.start();
+            run(write, error -> {
+                inlineWrites.finish(started);
+                done.complete(error);
+            });
+            return;
+        }
+        submit(nexus, done, write);
     }
 
     @Override
@@ -405,7 +432,12 @@ public final class FileBlockDevice implements BlockDevice {
     }
 
     private void submit(ItNexus nexus, IoCallback done, IoAction action) {
-        dispatcher.execute(nexus, () -> run(action, done), done::complete);
+        inlineWrites.backendSubmitted();
+        IoCallback ended = error -> {
+            inlineWrites.backendEnded();
+            done.complete(error);
+        };
+        dispatcher.execute(nexus, () -> run(action, ended), ended::complete);
     }
 
     private void run(IoAction action, IoCallback done) {

@@ -268,6 +268,50 @@ class FileBlockDeviceTest extends BlockDeviceContractTest {
         }
     }
 
+    @Test
+    void shouldWriteSmallAlignedBlocksOnTheCallersThreadWhileWritebackPressureIsLow() throws Exception {
+        WritebackPressureTest.FakeSource calm = new WritebackPressureTest.FakeSource();
+        ExecutorService counting = Executors.newSingleThreadExecutor();
+        java.util.concurrent.atomic.AtomicInteger pooled = new java.util.concurrent.atomic.AtomicInteger();
+        FairQueueExecutor observed = FairQueueExecutor.over(command -> {
+            pooled.incrementAndGet();
+            counting.execute(command);
+        });
+        Path path = dir.resolve("inline.img");
+        try (FileBlockDevice device = FileBlockDevice.open(path, 1 << 20, BLOCK, false, observed,
+                new WritebackPressure(calm, System::nanoTime))) {
+            byte[] page = pattern(4096, 7);
+            Thread caller = Thread.currentThread();
+            ByteBuf src = Unpooled.directBuffer(4096).writeBytes(page);
+            CompletableFuture<Thread> completedOn = new CompletableFuture<>();
+            device.write(NEXUS, 8, 8, src, false, error -> {
+                assertThat(error).isNull();
+                completedOn.complete(Thread.currentThread());
+            });
+            assertThat(completedOn).as("completed before write() returned").isDone();
+            assertThat(completedOn.get()).isSameAs(caller);
+            assertThat(pooled).hasValue(0);
+            assertThat(readFileAt(path, 8L * BLOCK, 4096)).isEqualTo(page);
+
+            // FUA must be durable before it completes: always the pool (O_DSYNC descriptor).
+            assertThat(SyncIo.write(device, 16, page, true)).isNull();
+            assertThat(pooled).hasValue(1);
+            // Half a file-system block: the rest of it might have to be read from disk first.
+            assertThat(SyncIo.write(device, 24, new byte[BLOCK], false)).isNull();
+            assertThat(pooled).hasValue(2);
+            // The kernel near throttling writers: the pool.
+            calm.dirty = calm.background;
+            Thread.sleep(WritebackPressure.SAMPLE_INTERVAL_NANOS / 1_000_000 + 5);
+            assertThat(SyncIo.write(device, 32, page, false)).isNull();
+            assertThat(pooled).hasValue(3);
+            assertThat(read(device, 16, 8)).isEqualTo(page);
+            assertThat(read(device, 32, 8)).isEqualTo(page);
+            src.release();
+        } finally {
+            counting.shutdown();
+        }
+    }
+
     private static long allocatedKiB(Path path) throws Exception {
         Process du = new ProcessBuilder("du", "-k", path.toString()).redirectErrorStream(true).start();
         String line = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
