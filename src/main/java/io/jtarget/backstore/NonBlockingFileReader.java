@@ -152,8 +152,9 @@ final class NonBlockingFileReader implements AutoCloseable {
 
     /** The libc entry points, bound once. */
     private static final class Native {
+        // iov_base as a 64-bit integer (LP64 Linux): setting it from a long needs no MemorySegment per read.
         private static final StructLayout IOVEC = MemoryLayout.structLayout(
-                ValueLayout.ADDRESS.withName("iov_base"), ValueLayout.JAVA_LONG.withName("iov_len"));
+                ValueLayout.JAVA_LONG.withName("iov_base"), ValueLayout.JAVA_LONG.withName("iov_len"));
         private static final VarHandle IOV_BASE = IOVEC.varHandle(MemoryLayout.PathElement.groupElement("iov_base"));
         private static final VarHandle IOV_LEN = IOVEC.varHandle(MemoryLayout.PathElement.groupElement("iov_len"));
 
@@ -177,7 +178,7 @@ final class NonBlockingFileReader implements AutoCloseable {
 
         static Native load() {
             String os = System.getProperty("os.name", "");
-            if (!os.toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+            if (!os.toLowerCase(java.util.Locale.ROOT).contains("linux") || ValueLayout.ADDRESS.byteSize() != Long.BYTES) {
                 return null;
             }
             try {
@@ -222,7 +223,7 @@ final class NonBlockingFileReader implements AutoCloseable {
             MemorySegment[] s = scratch.get();
             MemorySegment iov = s[0];
             MemorySegment state = s[1];
-            IOV_BASE.set(iov, 0L, MemorySegment.ofAddress(address));
+            IOV_BASE.set(iov, 0L, address);
             IOV_LEN.set(iov, 0L, length);
             long n;
             try {

@@ -1,7 +1,7 @@
 package io.jtarget.scsi;
 
 import io.jtarget.backstore.IoCallback;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,21 +21,39 @@ final class BlockIo {
      * throws before calling back, {@code done} gets the exception as the I/O error.
      */
     static void run(DeviceCall call, IoCallback done) {
-        AtomicBoolean called = new AtomicBoolean();
-        IoCallback once = error -> {
-            if (called.compareAndSet(false, true)) {
-                done.complete(error);
-            } else {
-                LOG.error("block device completed an I/O twice", error);
-            }
-        };
+        Once once = new Once(done);
         try {
             call.start(once);
         } catch (RuntimeException e) {
-            if (called.compareAndSet(false, true)) {
+            if (once.claim()) {
                 done.complete(e);
             } else {
                 LOG.error("block device threw after completing an I/O", e);
+            }
+        }
+    }
+
+    /** Forwards the first completion; one object per I/O (no separate flag). */
+    private static final class Once implements IoCallback {
+        private static final AtomicIntegerFieldUpdater<Once> CALLED =
+                AtomicIntegerFieldUpdater.newUpdater(Once.class, "called");
+        private final IoCallback done;
+        private volatile int called;
+
+        Once(IoCallback done) {
+            this.done = done;
+        }
+
+        boolean claim() {
+            return CALLED.compareAndSet(this, 0, 1);
+        }
+
+        @Override
+        public void complete(Throwable error) {
+            if (claim()) {
+                done.complete(error);
+            } else {
+                LOG.error("block device completed an I/O twice", error);
             }
         }
     }

@@ -39,6 +39,16 @@ final class LbaRangeLock {
         void release();
     }
 
+    private static final int[] ALL_STRIPES = new int[STRIPES];
+    private static final int[][] SINGLE_STRIPES = new int[STRIPES][];
+
+    static {
+        for (int i = 0; i < STRIPES; i++) {
+            ALL_STRIPES[i] = i;
+            SINGLE_STRIPES[i] = new int[] {i};
+        }
+    }
+
     private final Stripe[] stripes = new Stripe[STRIPES];
 
     LbaRangeLock() {
@@ -65,26 +75,21 @@ final class LbaRangeLock {
         }
         long regions = last - first + 1;
         if (regions <= 0 || regions >= STRIPES) {
-            int[] all = new int[STRIPES];
-            for (int i = 0; i < STRIPES; i++) {
-                all[i] = i;
-            }
-            return all;
+            return ALL_STRIPES;
         }
-        boolean[] touched = new boolean[STRIPES];
-        for (long r = first; r != last + 1; r++) {
-            touched[(int) (r & (STRIPES - 1))] = true;
+        int start = (int) (first & (STRIPES - 1));
+        if (regions == 1) {
+            return SINGLE_STRIPES[start]; // the common case: shared, never modified
         }
-        int count = 0;
-        for (boolean t : touched) {
-            count += t ? 1 : 0;
-        }
+        // Fewer regions than stripes: consecutive stripes from start, wrapping past the last one.
+        int count = (int) regions;
         int[] result = new int[count];
-        int n = 0;
-        for (int i = 0; i < STRIPES; i++) {
-            if (touched[i]) {
-                result[n++] = i;
-            }
+        int wrapped = Math.max(0, start + count - STRIPES);
+        for (int i = 0; i < wrapped; i++) {
+            result[i] = i;
+        }
+        for (int i = wrapped; i < count; i++) {
+            result[i] = start + i - wrapped;
         }
         return result;
     }
@@ -150,13 +155,21 @@ final class LbaRangeLock {
                 }
                 released = true;
             }
-            List<Request> resumed = new ArrayList<>();
+            List<Request> resumed = null;
             for (int index : stripeIndices) {
                 Stripe stripe = stripes[index];
                 synchronized (stripe) {
                     stripe.held.remove(this);
-                    stripe.grantWaiters(resumed);
+                    if (!stripe.waiting.isEmpty()) {
+                        if (resumed == null) {
+                            resumed = new ArrayList<>();
+                        }
+                        stripe.grantWaiters(resumed);
+                    }
                 }
+            }
+            if (resumed == null) {
+                return;
             }
             // Outside every monitor: a resumed request takes its further stripes and runs its command.
             for (Request r : resumed) {
@@ -172,10 +185,13 @@ final class LbaRangeLock {
 
         /** A new request waits if it conflicts with a holder or with anyone already waiting (FIFO). */
         boolean blocks(Request request) {
-            for (Request h : held) {
-                if (h.conflictsWith(request)) {
+            for (int i = 0, n = held.size(); i < n; i++) {
+                if (held.get(i).conflictsWith(request)) {
                     return true;
                 }
+            }
+            if (waiting.isEmpty()) {
+                return false;
             }
             for (Request w : waiting) {
                 if (w.conflictsWith(request)) {

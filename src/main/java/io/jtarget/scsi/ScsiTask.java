@@ -32,6 +32,8 @@ final class ScsiTask {
     private boolean reportAbortedStatus; // guarded by this
     private boolean detached; // guarded by this
     private int commandTransferLength;
+    /** Its place in the logical unit's task set; null before admission or when it never entered one. */
+    volatile TaskSet.Entry taskSetEntry;
 
     ScsiTask(ScsiCommand command, LogicalUnit lu, ScsiCompletion done) {
         this.command = command;

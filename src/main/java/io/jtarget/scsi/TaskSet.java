@@ -1,8 +1,6 @@
 package io.jtarget.scsi;
 
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -30,14 +28,22 @@ import java.util.function.Predicate;
 final class TaskSet {
     record TaskKey(ItNexus nexus, long tag) {}
 
-    /** One queue entry: a task, or a task management function (task == null). */
+    /**
+     * One queue entry: a task, or a task management function (task == null). Entries link to each
+     * other in arrival order (an intrusive list: joining and leaving the queue allocates nothing).
+     */
     static final class Entry {
         final ScsiTask task;
+        final TaskKey key; // null for a function
         final TaskAttribute attribute;
         boolean started; // guarded by the TaskSet
+        boolean linked; // guarded by the TaskSet
+        Entry older; // guarded by the TaskSet
+        Entry newer; // guarded by the TaskSet
 
-        private Entry(ScsiTask task, TaskAttribute attribute) {
+        private Entry(ScsiTask task, TaskKey key, TaskAttribute attribute) {
             this.task = task;
+            this.key = key;
             this.attribute = attribute;
         }
 
@@ -58,8 +64,9 @@ final class TaskSet {
     }
 
     private final ConcurrentHashMap<TaskKey, ScsiTask> tasks = new ConcurrentHashMap<>();
-    private final LinkedHashSet<Entry> queue = new LinkedHashSet<>(); // guarded by this
-    private final ConcurrentHashMap<ScsiTask, Entry> entries = new ConcurrentHashMap<>();
+    /** The queue, oldest first; guarded by this. */
+    private Entry oldest;
+    private Entry newest;
     private int waiting; // guarded by this
     /** Queued entries newer SIMPLE tasks wait for (ORDERED, HEAD OF QUEUE, functions). */
     private int blockers; // guarded by this
@@ -73,16 +80,17 @@ final class TaskSet {
     }
 
     Admission admit(ScsiTask task) {
-        if (tasks.putIfAbsent(key(task), task) != null) {
+        TaskKey key = new TaskKey(task.command().nexus(), task.command().taskTag());
+        if (tasks.putIfAbsent(key, task) != null) {
             return Admission.OVERLAPPED;
         }
         TaskAttribute attribute = task.command().attribute();
-        Entry entry = new Entry(task, attribute == null ? TaskAttribute.SIMPLE : attribute);
-        entries.put(task, entry);
+        Entry entry = new Entry(task, key, attribute == null ? TaskAttribute.SIMPLE : attribute);
+        task.taskSetEntry = entry;
         synchronized (this) {
             boolean start = switch (entry.attribute) {
                 case HEAD_OF_QUEUE -> true;
-                case ORDERED -> queue.isEmpty();
+                case ORDERED -> oldest == null;
                 default -> blockers == 0;
             };
             link(entry);
@@ -99,12 +107,12 @@ final class TaskSet {
      * older than it, started or not); everything that arrives later waits until {@link #leave}.
      */
     synchronized Entry enterFunction(List<ScsiTask> older) {
-        for (Entry e : queue) {
+        for (Entry e = oldest; e != null; e = e.newer) {
             if (e.task != null) {
                 older.add(e.task);
             }
         }
-        Entry entry = new Entry(null, TaskAttribute.ORDERED);
+        Entry entry = new Entry(null, null, TaskAttribute.ORDERED);
         entry.started = true;
         link(entry);
         return entry;
@@ -121,11 +129,11 @@ final class TaskSet {
 
     /** The task ended (delivered its completion): unlink it and start whatever it held back. */
     void remove(ScsiTask task) {
-        tasks.remove(key(task), task);
-        Entry entry = entries.remove(task);
+        Entry entry = task.taskSetEntry;
         if (entry == null) {
             return;
         }
+        tasks.remove(entry.key, task);
         List<ScsiTask> ready;
         synchronized (this) {
             if (!unlink(entry)) {
@@ -145,12 +153,12 @@ final class TaskSet {
      * @return true if it was waiting: it will never start, and the caller completes it
      */
     boolean cancelWaiting(ScsiTask task) {
-        Entry entry = entries.get(task);
+        Entry entry = task.taskSetEntry;
         if (entry == null) {
             return false;
         }
         synchronized (this) {
-            if (entry.started || !queue.contains(entry)) {
+            if (entry.started || !entry.linked) {
                 return false;
             }
             // Stays linked until its (aborted) completion unlinks it; marked started so it never runs.
@@ -184,16 +192,36 @@ final class TaskSet {
     }
 
     private void link(Entry entry) {
-        queue.add(entry);
+        entry.linked = true;
+        entry.older = newest;
+        if (newest == null) {
+            oldest = entry;
+        } else {
+            newest.newer = entry;
+        }
+        newest = entry;
         if (entry.blocksSimple()) {
             blockers++;
         }
     }
 
     private boolean unlink(Entry entry) {
-        if (!queue.remove(entry)) {
+        if (!entry.linked) {
             return false;
         }
+        entry.linked = false;
+        if (entry.older == null) {
+            oldest = entry.newer;
+        } else {
+            entry.older.newer = entry.newer;
+        }
+        if (entry.newer == null) {
+            newest = entry.older;
+        } else {
+            entry.newer.older = entry.older;
+        }
+        entry.older = null;
+        entry.newer = null;
         if (entry.blocksSimple()) {
             blockers--;
         }
@@ -208,8 +236,7 @@ final class TaskSet {
         List<ScsiTask> ready = new ArrayList<>();
         boolean olderBlocking = false;
         boolean olderAny = false;
-        for (Iterator<Entry> it = queue.iterator(); it.hasNext() && waiting > 0; ) {
-            Entry e = it.next();
+        for (Entry e = oldest; e != null && waiting > 0; e = e.newer) {
             if (!e.started) {
                 boolean start = switch (e.attribute) {
                     case HEAD_OF_QUEUE -> true;
@@ -229,13 +256,12 @@ final class TaskSet {
     }
 
     private void startAll(List<ScsiTask> ready) {
+        if (ready.isEmpty()) {
+            return;
+        }
         Consumer<ScsiTask> start = starter;
         for (ScsiTask task : ready) {
             start.accept(task);
         }
-    }
-
-    private static TaskKey key(ScsiTask task) {
-        return new TaskKey(task.command().nexus(), task.command().taskTag());
     }
 }

@@ -63,4 +63,21 @@ class LbaRangeLockTest {
         leases.get(2).release();
         assertThat(lock.activeRequests()).isZero();
     }
+
+    @Test
+    void shouldSeeConflictsOfRangesWhoseRegionsWrapPastTheLastStripe() {
+        long region = 1L << LbaRangeLock.REGION_SHIFT;
+        long lastStripeRegion = (LbaRangeLock.STRIPES - 1) * region;
+        // Regions 63, 64 and 65: stripes 63, 0 and 1.
+        assertThat(tryAcquire(lastStripeRegion + 10, 2 * region, LbaRangeLock.Mode.EXCLUSIVE)).isTrue();
+        assertThat(tryAcquire(LbaRangeLock.STRIPES * region + 5, 1, LbaRangeLock.Mode.SHARED))
+                .as("region 64 is on stripe 0 and inside the exclusive range").isFalse();
+        assertThat(tryAcquire(5, 1, LbaRangeLock.Mode.SHARED)).as("region 0: stripe 0, another range").isTrue();
+        assertThat(tryAcquire(lastStripeRegion + 2 * region + 20, 1, LbaRangeLock.Mode.EXCLUSIVE))
+                .as("region 65, after the range's end").isTrue();
+        leases.get(0).release();
+        assertThat(leases).hasSize(4);
+        leases.subList(1, 4).forEach(LbaRangeLock.Lease::release);
+        assertThat(lock.activeRequests()).isZero();
+    }
 }

@@ -1,6 +1,6 @@
 package io.jtarget.iscsi.session;
 
-import java.util.HashMap;
+import io.netty.util.collection.IntObjectHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -19,7 +19,8 @@ public final class CommandWindow {
     private final int depth;
     private int expCmdSn;
     private int outstanding;
-    private final HashMap<Integer, Object> waiting = new HashMap<>();
+    /** By CmdSN; primitive keys, so the in-order path (an empty map) allocates nothing. */
+    private final IntObjectHashMap<Object> waiting = new IntObjectHashMap<>();
 
     public CommandWindow(int initialCmdSn, int depth) {
         if (depth < 1) {
@@ -76,7 +77,7 @@ public final class CommandWindow {
     /** Hand every held command that is now in order to {@code deliver}, advancing ExpCmdSN. */
     public void drainInOrder(Consumer<Object> deliver) {
         Object next;
-        while ((next = waiting.remove(expCmdSn)) != null) {
+        while (!waiting.isEmpty() && (next = waiting.remove(expCmdSn)) != null) {
             expCmdSn++;
             outstanding++;
             deliver.accept(next);

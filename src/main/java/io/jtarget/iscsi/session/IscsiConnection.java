@@ -73,6 +73,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     /** Tasks by ITT; a primitive-keyed map, so the per-command lookups box nothing. */
     private final IntObjectHashMap<IscsiTask> tasks = new IntObjectHashMap<>();
     private final Map<Integer, IscsiTask> tasksByTtt = new HashMap<>();
+    private final java.util.function.IntConsumer forgetTtt = tasksByTtt::remove;
     private int nextTtt = 1;
     /** Tasks submitted to the core whose completion has not come back yet. */
     private int executing;
@@ -512,7 +513,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             int length = Math.min(limits.maxBurstLength(), task.bufferLength - task.nextR2tOffset);
             int ttt = allocateTtt();
             IscsiTask.Solicitation solicitation = new IscsiTask.Solicitation(task.nextR2tSn++, task.nextR2tOffset, length);
-            task.solicitations.put(ttt, solicitation);
+            task.solicit(ttt, solicitation);
             tasksByTtt.put(ttt, task);
             task.outstandingR2ts++;
             task.nextR2tOffset += length;
@@ -587,7 +588,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 task.unsolicitedPending = false;
             }
         } else {
-            IscsiTask.Solicitation s = task.solicitations.get(ttt);
+            IscsiTask.Solicitation s = task.solicitation(ttt);
             if (s == null || tasksByTtt.get(ttt) != task) {
                 protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "Data-Out with an unknown Target Transfer Tag");
                 return;
@@ -603,7 +604,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
                     protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "solicited sequence ended short of the R2T's length");
                     return;
                 }
-                task.solicitations.remove(ttt);
+                task.answered(ttt);
                 tasksByTtt.remove(ttt);
                 task.outstandingR2ts--;
                 sendR2ts(task);
@@ -657,10 +658,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void dropTaskData(IscsiTask task) {
-        for (Integer ttt : task.solicitations.keySet()) {
-            tasksByTtt.remove(ttt);
-        }
-        task.solicitations.clear();
+        task.clearSolicitations(forgetTtt);
         task.outstandingR2ts = 0;
         task.releaseData();
     }
@@ -669,10 +667,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
     private void submit(IscsiTask task) {
         task.state = IscsiTask.State.EXECUTING;
-        for (Integer ttt : task.solicitations.keySet()) {
-            tasksByTtt.remove(ttt);
-        }
-        task.solicitations.clear();
+        task.clearSolicitations(forgetTtt);
         ByteBuf dataOut = task.dataOut;
         if (dataOut != null && task.received < task.bufferLength) {
             // The initiator ended its data early (F bit): pass only what arrived.

@@ -51,8 +51,8 @@ final class IscsiTask {
     int outstandingR2ts;
     /** Data-SN expected in the current unsolicited sequence (§11.7.5). */
     int unsolicitedDataSn;
-    /** Outstanding R2Ts of this task by Target Transfer Tag. */
-    final java.util.Map<Integer, Solicitation> solicitations = new java.util.HashMap<>(4);
+    /** Outstanding R2Ts of this task by Target Transfer Tag; null until the first R2T (most tasks never have one). */
+    private java.util.Map<Integer, Solicitation> solicitations;
 
     IscsiTask(int itt, int cmdSn, boolean immediate, int lun, long lunField, byte[] cdb,
             TaskAttribute attribute, ScsiCommand.DataDirection direction, int expectedLength) {
@@ -65,6 +65,35 @@ final class IscsiTask {
         this.attribute = attribute;
         this.direction = direction;
         this.expectedLength = expectedLength;
+    }
+
+    void solicit(int ttt, Solicitation solicitation) {
+        if (solicitations == null) {
+            solicitations = new java.util.HashMap<>(4);
+        }
+        solicitations.put(ttt, solicitation);
+    }
+
+    /** The outstanding R2T with this Target Transfer Tag, or null. */
+    Solicitation solicitation(int ttt) {
+        return solicitations == null ? null : solicitations.get(ttt);
+    }
+
+    void answered(int ttt) {
+        if (solicitations != null) {
+            solicitations.remove(ttt);
+        }
+    }
+
+    /** Forgets every outstanding R2T, telling {@code forget} each Target Transfer Tag. */
+    void clearSolicitations(java.util.function.IntConsumer forget) {
+        if (solicitations == null || solicitations.isEmpty()) {
+            return;
+        }
+        for (Integer ttt : solicitations.keySet()) {
+            forget.accept(ttt);
+        }
+        solicitations.clear();
     }
 
     /** One R2T the initiator is answering (§11.8): the range it asked for and how much arrived. */
