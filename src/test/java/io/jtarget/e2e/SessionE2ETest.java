@@ -131,6 +131,35 @@ class SessionE2ETest {
     }
 
     @Test
+    void shouldNeverRunACommandAbortedWhileHeldAheadOfACmdSnGap() throws Exception {
+        try (TestInitiator initiator = target.login()) {
+            initiator.clearUnitAttentions(E2eTarget.RAM_LUN);
+            int blockSize = initiator.capacity(E2eTarget.RAM_LUN).blockSize();
+            int gap = initiator.takeCmdSn();
+            int heldSn = initiator.takeCmdSn();
+            int laterSn = initiator.takeCmdSn();
+            byte[] ones = new byte[blockSize];
+            java.util.Arrays.fill(ones, (byte) 0x11);
+            ScsiTask held = initiator.submitWithCmdSn(
+                    ScsiRequest.write(E2eTarget.RAM_LUN, Cdbs.write10(300, 1, false), ones), heldSn);
+            ScsiTask later = initiator.submitWithCmdSn(
+                    ScsiRequest.read(E2eTarget.RAM_LUN, Cdbs.read10(300, 1), blockSize), laterSn);
+
+            // RFC 7143 §11.5.1: not yet run, RefCmdSN inside the window and before the TMF's CmdSN.
+            assertThat(initiator.abortTask(held).response()).isEqualTo(TaskManagement.FUNCTION_COMPLETE);
+
+            ScsiTask first = initiator.submitWithCmdSn(ScsiRequest.noData(E2eTarget.RAM_LUN, Cdbs.testUnitReady()), gap);
+            assertThat(initiator.await(first).isGood()).isTrue();
+            assertThat(initiator.await(later).requireGood().data())
+                    .as("the aborted WRITE before it never ran").isEqualTo(new byte[blockSize]);
+            assertThat(initiator.awaitDone(held, Duration.ofMillis(300)) && !held.isAborted())
+                    .as("no response for the aborted command").isFalse();
+            assertThat(initiator.testUnitReady(E2eTarget.RAM_LUN).isGood())
+                    .as("the window moved past the aborted CmdSN").isTrue();
+        }
+    }
+
+    @Test
     void shouldReportUnitAttentionOnceWhenLunWasReset() throws Exception {
         try (TestInitiator initiator = target.login()) {
             initiator.clearUnitAttentions(E2eTarget.FILE_LUN);

@@ -16,6 +16,9 @@ import java.util.function.Consumer;
  */
 public final class CommandWindow {
 
+    /** Stands for a CmdSN counted as received whose command was aborted before it arrived or ran. */
+    private static final Object ABORTED = new Object();
+
     private final int depth;
     private int expCmdSn;
     private int outstanding;
@@ -79,9 +82,39 @@ public final class CommandWindow {
         Object next;
         while (!waiting.isEmpty() && (next = waiting.remove(expCmdSn)) != null) {
             expCmdSn++;
+            if (next == ABORTED) {
+                continue; // counted as received and already finished
+            }
             outstanding++;
             deliver.accept(next);
         }
+    }
+
+    /** The command held for {@code cmdSn} (arrived ahead of a gap), or null. */
+    public Object held(int cmdSn) {
+        Object held = waiting.get(cmdSn);
+        return held == ABORTED ? null : held;
+    }
+
+    /**
+     * ABORT TASK for a command not yet delivered (RFC 7143 §11.5.1: "targets must consider the
+     * CmdSN as received"): {@code cmdSn} counts as received and its command as aborted. A command
+     * held for it is taken out and returned (the caller releases it; it never runs); one that has
+     * not arrived is ignored as a duplicate when it does. The window does not wait for it: call
+     * {@link #drainInOrder} afterwards, ExpCmdSN may have reached held commands.
+     *
+     * @return the held command that was aborted, or null
+     */
+    public Object receivedAborted(int cmdSn) {
+        if (!SerialNumbers.inWindow(cmdSn, expCmdSn, maxCmdSn())) {
+            return null;
+        }
+        if (cmdSn == expCmdSn) {
+            expCmdSn++; // nothing is held at ExpCmdSN: it would have been delivered
+            return null;
+        }
+        Object held = waiting.put(cmdSn, ABORTED);
+        return held == ABORTED ? null : held;
     }
 
     /** A command counted by {@link #admit} has completed: its slot is free again. */
@@ -93,7 +126,11 @@ public final class CommandWindow {
 
     /** Held commands, for cleanup when the session ends. */
     public void drainHeld(Consumer<Object> discard) {
-        waiting.values().forEach(discard);
+        for (Object held : waiting.values()) {
+            if (held != ABORTED) {
+                discard.accept(held);
+            }
+        }
         waiting.clear();
     }
 }

@@ -305,20 +305,25 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         switch (window.admit(cmdSn, pdu)) {
             case DELIVER -> {
                 dispatchNumbered(pdu, false);
-                window.drainInOrder(held -> {
-                    IscsiPdu heldPdu = (IscsiPdu) held;
-                    try {
-                        dispatchNumbered(heldPdu, false);
-                    } finally {
-                        heldPdu.release();
-                    }
-                });
+                dispatchHeldInOrder();
             }
             case HELD -> pdu.retain();
             case IGNORED -> log.debug("{}: CmdSN {} outside [{}, {}]; ignored", peer(),
                     Integer.toUnsignedString(cmdSn), Integer.toUnsignedString(window.expCmdSn()),
                     Integer.toUnsignedString(window.maxCmdSn()));
         }
+    }
+
+    /** Dispatch every held command that ExpCmdSN has reached. */
+    private void dispatchHeldInOrder() {
+        session.window.drainInOrder(held -> {
+            IscsiPdu heldPdu = (IscsiPdu) held;
+            try {
+                dispatchNumbered(heldPdu, false);
+            } finally {
+                heldPdu.release();
+            }
+        });
     }
 
     private void dispatchNumbered(IscsiPdu pdu, boolean immediate) {
@@ -538,7 +543,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             if (nextTtt == Bhs.RESERVED_TAG) {
                 nextTtt = 1;
             }
-        } while (ttt == Bhs.RESERVED_TAG || tasksByTtt.containsKey(ttt));
+        } while (ttt == Bhs.RESERVED_TAG || ttt == pingTtt || tasksByTtt.containsKey(ttt));
         return ttt;
     }
 
@@ -867,13 +872,27 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         if (fn == TaskManagementFunction.ABORT_TASK) {
             IscsiTask target = tasks.get(referencedTag);
             if (target == null) {
-                // §11.5.1: a task we have not received, whose RefCmdSN is within the window and
-                // before this TMF, counts as received-and-aborted: answer Function Complete.
-                boolean notYetReceived = SerialNumbers.inWindow(refCmdSn, expCmdSn(), maxCmdSn())
+                // §11.5.1: a task not received (or held ahead of a CmdSN gap, not yet run) whose
+                // RefCmdSN is within the window and before this TMF counts as received and aborted:
+                // it never runs, the window stops waiting for it, and the answer is Function Complete.
+                boolean notYetDelivered = SerialNumbers.inWindow(refCmdSn, expCmdSn(), maxCmdSn())
                         && SerialNumbers.lessThan(refCmdSn, cmdSn);
-                sendTmfResponse(itt, notYetReceived ? Bhs.TaskManagement.FUNCTION_COMPLETE
+                Object held = notYetDelivered ? session.window.held(refCmdSn) : null;
+                if (held != null && ((IscsiPdu) held).itt() != referencedTag) {
+                    notYetDelivered = false; // that CmdSN holds another task: the referenced one does not exist
+                }
+                if (notYetDelivered) {
+                    Object aborted = session.window.receivedAborted(refCmdSn);
+                    if (aborted != null) {
+                        ((IscsiPdu) aborted).release();
+                    }
+                }
+                sendTmfResponse(itt, notYetDelivered ? Bhs.TaskManagement.FUNCTION_COMPLETE
                         : Bhs.TaskManagement.TASK_DOES_NOT_EXIST);
                 numberedDone(immediate);
+                if (notYetDelivered) {
+                    dispatchHeldInOrder();
+                }
                 return;
             }
             if (target.state == IscsiTask.State.RECEIVING_DATA) {
@@ -985,7 +1004,6 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
         if (now - lastReceiveNanos >= server.limits().nopInInterval().toNanos()) {
             pingTtt = allocateTtt();
-            tasksByTtt.remove(pingTtt);
             pingSentNanos = now;
             write(HeaderBuilder.of(ctx.alloc(), Opcode.NOP_IN, Bhs.FINAL_BIT)
                     .itt(Bhs.RESERVED_TAG)

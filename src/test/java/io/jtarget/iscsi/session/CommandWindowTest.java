@@ -73,4 +73,36 @@ class CommandWindowTest {
         assertThat(LunAddressing.decode(0x0000_0000_0000_0001L)).isEqualTo(LunAddressing.UNSUPPORTED);
         assertThat(LunAddressing.decode(0x8000_0000_0000_0000L)).isEqualTo(LunAddressing.UNSUPPORTED);
     }
+
+    @Test
+    void shouldSkipAnAbortedHeldCommandAndIgnoreItIfItArrivesAgain() {
+        CommandWindow window = new CommandWindow(10, 8);
+        assertThat(window.admit(11, "c11")).isEqualTo(CommandWindow.Admission.HELD);
+        assertThat(window.admit(12, "c12")).isEqualTo(CommandWindow.Admission.HELD);
+        assertThat(window.held(11)).isEqualTo("c11");
+        assertThat(window.receivedAborted(11)).isEqualTo("c11");
+        assertThat(window.held(11)).isNull();
+        assertThat(window.admit(11, "c11 again")).as("already received").isEqualTo(CommandWindow.Admission.IGNORED);
+
+        assertThat(window.admit(10, "c10")).isEqualTo(CommandWindow.Admission.DELIVER);
+        java.util.List<Object> delivered = new java.util.ArrayList<>();
+        window.drainInOrder(delivered::add);
+        assertThat(delivered).containsExactly("c12");
+        assertThat(window.expCmdSn()).isEqualTo(13);
+        assertThat(window.outstanding()).as("c10 and c12; the aborted one is finished").isEqualTo(2);
+    }
+
+    @Test
+    void shouldCountANeverReceivedCommandAsReceivedSoTheWindowDoesNotWaitForIt() {
+        CommandWindow window = new CommandWindow(10, 8);
+        assertThat(window.admit(11, "c11")).isEqualTo(CommandWindow.Admission.HELD);
+        assertThat(window.receivedAborted(10)).isNull();
+        java.util.List<Object> delivered = new java.util.ArrayList<>();
+        window.drainInOrder(delivered::add);
+        assertThat(delivered).containsExactly("c11");
+        assertThat(window.expCmdSn()).isEqualTo(12);
+        assertThat(window.admit(10, "late c10")).isEqualTo(CommandWindow.Admission.IGNORED);
+        assertThat(window.receivedAborted(40)).as("outside the window").isNull();
+        assertThat(window.expCmdSn()).isEqualTo(12);
+    }
 }
