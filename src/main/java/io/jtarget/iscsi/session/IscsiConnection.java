@@ -804,7 +804,14 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
                             .int32(Bhs.Data.RESIDUAL_OFFSET, (int) residual);
                 }
                 h.u8(Bhs.FLAGS_OFFSET, flags);
-                write(h.pdu(dataIn.retainedSlice(base + offset, length)));
+                ByteBuf segment;
+                if (offset == 0 && length == dataIn.readableBytes()) {
+                    segment = dataIn; // one PDU carries all of it: hand over our reference, no slice
+                    dataIn = null;
+                } else {
+                    segment = dataIn.retainedSlice(base + offset, length);
+                }
+                write(h.pdu(segment));
                 offset += length;
             }
         }
