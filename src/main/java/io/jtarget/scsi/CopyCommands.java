@@ -23,7 +23,6 @@ final class CopyCommands {
     static final int HEADER_LENGTH = 16;
     static final int LIST_ID_USAGE_MASK = 0x18;
     static final int LIST_ID_USAGE_NONE = 0x18;
-    static final int PRIORITY_MASK = 0x07;
     static final int STR = 0x20;
     /** CSCD descriptor codes and lengths (SPC-4 §6.4.5). */
     static final int CSCD_IDENTIFICATION = 0xE4;
@@ -89,7 +88,9 @@ final class CopyCommands {
         int cscdLength = Bytes.u16(list, 2);
         long segmentLength = Bytes.u32(list, 8);
         long inlineLength = Bytes.u32(list, 12);
-        if ((noListId && listId != 0) || (list[1] & PRIORITY_MASK) != 0) {
+        // PRIORITY (byte 1 bits 2-0) ranks this copy's transfers against other commands (SPC-4 §6.4.3,
+        // the parameter list); every value is valid. Copies run like any other command here: ignored.
+        if (noListId && listId != 0) {
             task.fail(SenseReason.INVALID_FIELD_IN_PARAMETER_LIST);
             return;
         }

@@ -147,6 +147,15 @@ class ExtendedCopyTest {
     }
 
     @Test
+    void shouldAcceptAnyPriority() {
+        fillPattern(source, 0, 8, 9);
+        byte[] list = list(0x12, HOLD, bothLus(), List.of(segment(0, 1, 8, 0, 100)));
+        list[1] |= 0x07; // PRIORITY 7h, the lowest: valid (SPC-4 §6.4.3), not a reason to refuse the copy
+        assertThat(xcopy(list).status()).isEqualTo(ScsiStatus.GOOD);
+        assertThat(destination.bytes(100, 8)).isEqualTo(source.bytes(0, 8));
+    }
+
+    @Test
     void shouldCopyToALogicalUnitOfAnotherTarget() {
         FakeBlockDevice remote = new FakeBlockDevice(BS, 64, true);
         Harness other = new Harness(List.of(new LogicalUnit(0, remote, false, serial + "-remote")));
