@@ -383,10 +383,9 @@ public final class FileBlockDevice implements BlockDevice {
         IoAction write = () -> writeFully(target, src.nioBuffers(src.readerIndex(), range.length()), range.offset());
         if (inlineWrites.admit(range.offset(), range.length(), fua || writeThrough)) {
             long started = inlineWrites.start();
-            run(write, error -> {
-                inlineWrites.finish(started);
-                done.complete(error);
-            });
+            Throwable error = perform(write);
+            inlineWrites.finish(started);
+            done.complete(error);
             return;
         }
         submit(nexus, done, write);
@@ -431,16 +430,19 @@ public final class FileBlockDevice implements BlockDevice {
         LOG.info("closed {}", description);
     }
 
+    /** Runs {@code action} on the backend pool; while it is queued or running, writes of this device stay off the loop. */
     private void submit(ItNexus nexus, IoCallback done, IoAction action) {
         inlineWrites.backendSubmitted();
-        IoCallback ended = error -> {
-            inlineWrites.backendEnded();
-            done.complete(error);
-        };
-        dispatcher.execute(nexus, () -> run(action, ended), ended::complete);
+        dispatcher.execute(nexus, () -> backendEnded(done, perform(action)), error -> backendEnded(done, error));
     }
 
-    private void run(IoAction action, IoCallback done) {
+    private void backendEnded(IoCallback done, Throwable error) {
+        inlineWrites.backendEnded();
+        done.complete(error);
+    }
+
+    /** @return the action's error (a {@link DeviceClosedException} once the device is closed), or null */
+    private Throwable perform(IoAction action) {
         Throwable error = null;
         boolean interrupted = Thread.interrupted();
         try {
@@ -453,7 +455,7 @@ public final class FileBlockDevice implements BlockDevice {
                 Thread.currentThread().interrupt();
             }
         }
-        done.complete(error);
+        return error;
     }
 
     /**

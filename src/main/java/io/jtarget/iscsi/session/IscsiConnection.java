@@ -1188,8 +1188,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
         int reason = error.kind() == PduDecoder.DecodeError.Kind.DATA_DIGEST_ERROR
                 ? Bhs.Reject.DATA_DIGEST_ERROR : Bhs.Reject.PROTOCOL_ERROR;
-        log.warn("{}: {} on {}; rejecting", peer(), error.kind(),
-                Opcode.name(error.header().getByte(error.header().readerIndex()) & Bhs.OPCODE_MASK));
+        log.warn("{}: {} on {}; rejecting", peer(), error.kind(), Opcode.name(opcode));
         reject(error.header(), reason);
         // A lost command (or a PDU we cannot place) is not recovered at ErrorRecoveryLevel 0
         // (§7.1.1): the session must be recovered, so drop the connection after the Reject.
