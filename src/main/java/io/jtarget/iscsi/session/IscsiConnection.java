@@ -429,7 +429,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         task.bufferLength = (int) Math.min(edtlUnsigned, IscsiServerContext.MAX_TRANSFER_BYTES);
-        if (!dataOutBudget.tryReserve(task.bufferLength)) {
+        if (!task.reserveData(dataOutBudget)) {
             // The connection already buffers as much Data-Out as it may: refuse this write with
             // TASK SET FULL (SAM-5 §5.3: the task set lacks resources and this nexus has other
             // tasks holding them) rather than hold its R2Ts: with ImmediateData or InitialR2T=No the
@@ -442,7 +442,6 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             sendResponse(task, ScsiStatus.TASK_SET_FULL, null, Bhs.ScsiResponse.UNDERFLOW_BIT, edtlUnsigned, 0);
             return;
         }
-        task.reserve(dataOutBudget, task.bufferLength);
         task.dataOut = ctx.alloc().ioBuffer(task.bufferLength);
         task.dataOut.writerIndex(task.bufferLength);
         boolean finalBit = (flags & Bhs.FINAL_BIT) != 0;

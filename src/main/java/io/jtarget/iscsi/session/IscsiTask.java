@@ -119,13 +119,16 @@ final class IscsiTask {
         return received >= bufferLength && !unsolicitedPending && outstandingR2ts == 0 && nextR2tOffset >= bufferLength;
     }
 
-    /** Budget and bytes this task's Data-Out buffer holds, returned by {@link #releaseData}. */
+    /** The budget this task's Data-Out buffer ({@link #bufferLength} bytes) is counted in, until {@link #releaseData}. */
     private DataOutBudget budget;
-    private int reservedBytes;
 
-    void reserve(DataOutBudget budget, int bytes) {
+    /** Counts the Data-Out buffer ({@link #bufferLength} bytes) in {@code budget} if it fits there. */
+    boolean reserveData(DataOutBudget budget) {
+        if (!budget.tryReserve(bufferLength)) {
+            return false;
+        }
         this.budget = budget;
-        this.reservedBytes = bytes;
+        return true;
     }
 
     void releaseData() {
@@ -134,9 +137,8 @@ final class IscsiTask {
             dataOut = null;
         }
         if (budget != null) {
-            budget.release(reservedBytes);
+            budget.release(bufferLength);
             budget = null;
-            reservedBytes = 0;
         }
     }
 }
