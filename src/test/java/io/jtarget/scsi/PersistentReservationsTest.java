@@ -477,6 +477,32 @@ class PersistentReservationsTest {
     }
 
     @Test
+    void shouldAbortPreemptedNexusTaskStillWaitingInTheQueue() {
+        register(NEXUS, 0xAAAA);
+        register(OTHER, 0xBBBB);
+        reserve(OTHER, 0xBBBB, TYPE_WRITE_EXCLUSIVE);
+        h.device.manual = true;
+        List<String> events = new ArrayList<>();
+        h.submit(OTHER, 0, 700, Cdbs.rw10(ScsiOpcode.READ_10, 0, 1, 0), null, 512,
+                r -> events.add(r.aborted() ? "700 aborted" : "700 " + r.status()));
+        // Waits behind the running READ: PREEMPT AND ABORT must find it in the queue and end it unstarted.
+        h.submit(OTHER, 0, 701, TaskAttribute.ORDERED, Cdbs.rw10(ScsiOpcode.READ_10, 1, 1, 0), null, 512,
+                r -> events.add(r.aborted() ? "701 aborted" : "701 " + r.status()));
+        assertThat(h.lu.taskSet().waitingCount()).isEqualTo(1);
+        byte[] p = params(0xAAAA, 0xBBBB, 0);
+        h.submit(NEXUS, 0, 702, TaskAttribute.HEAD_OF_QUEUE, proutCdb(PROUT_PREEMPT_AND_ABORT, TYPE_EXCLUSIVE_ACCESS,
+                p.length), p, p.length, r -> events.add("preempt " + r.status()));
+        assertThat(events).containsExactly("701 aborted");
+        assertThat(h.device.pendingCount()).as("the waiting READ never reached the device").isEqualTo(1);
+        h.device.completeNext();
+        assertThat(events).containsExactly("701 aborted", "700 aborted", "preempt 0");
+        assertThat(h.lu.taskSet().waitingCount()).isZero();
+        assertThat(h.lu.taskSet().size()).isZero();
+        h.device.manual = false;
+        assertThat(keys()).containsExactly(0xAAAAL);
+    }
+
+    @Test
     void shouldReportTaskAbortedStatusToPreemptedNexusWhenTasIsSet() {
         h.lu.replaceModeParameters(h.lu.modeParameters(), h.lu.modeParameters().withTaskAbortedStatus(true));
         register(NEXUS, 0xAAAA);
