@@ -141,13 +141,16 @@ final class TaskSet {
         tasks.remove(entry.key, task);
         List<ScsiTask> ready;
         synchronized (this) {
+            // Only the oldest entry's end or a blocker's end can let a waiting entry start: an ORDERED
+            // entry waits for the oldest to be itself, a SIMPLE one for the older blockers to end.
+            boolean mayEnable = entry == oldest || entry.blocksSimple();
             if (!unlink(entry)) {
                 return;
             }
             if (!entry.started) {
                 waiting--;
             }
-            ready = enabled();
+            ready = mayEnable ? enabled() : List.of();
         }
         startAll(ready);
     }
@@ -235,29 +238,27 @@ final class TaskSet {
         return true;
     }
 
-    /** Waiting entries that may now start, marked started. Caller holds the monitor. */
+    /**
+     * Waiting entries that may now start, marked started. Caller holds the monitor.
+     *
+     * <p>HEAD OF QUEUE entries and functions never wait ({@link #admit}, {@link #enterFunction}), so
+     * a waiting entry is ORDERED (it starts when it is the oldest) or SIMPLE (it starts when no older
+     * entry blocks). Behind the first blocker nothing can start, so the scan stops there.
+     */
     private List<ScsiTask> enabled() {
         if (waiting == 0) {
             return List.of();
         }
         List<ScsiTask> ready = new ArrayList<>();
-        boolean olderBlocking = false;
-        boolean olderAny = false;
         for (Entry e = oldest; e != null && waiting > 0; e = e.newer) {
-            if (!e.started) {
-                boolean start = switch (e.attribute) {
-                    case HEAD_OF_QUEUE -> true;
-                    case ORDERED -> !olderAny;
-                    default -> !olderBlocking;
-                };
-                if (start) {
-                    e.started = true;
-                    waiting--;
-                    ready.add(e.task);
-                }
+            if (!e.started && (e == oldest || e.attribute != TaskAttribute.ORDERED)) {
+                e.started = true;
+                waiting--;
+                ready.add(e.task);
             }
-            olderAny = true;
-            olderBlocking |= e.blocksSimple();
+            if (e.blocksSimple()) {
+                break;
+            }
         }
         return ready;
     }
