@@ -275,6 +275,23 @@ class PersistentReservationsTest {
         Bytes.putU16(d, 2, 20);
         System.arraycopy(badIsid, 0, d, 4, badIsid.length);
         assertThat(TransportId.parse(d, 0, d.length)).isNull();
+        // The separator in either case, its last occurrence; the ISID lower-cased; none: the name alone.
+        ItNexus upper = new ItNexus("iqn.2024-01.test:a,i,0xb,I,0X0000000000AB", NEXUS.targetPort(), 1);
+        assertThat(TransportId.of(upper)).isEqualTo(new TransportId("iqn.2024-01.test:a,i,0xb", "0000000000ab"));
+        assertThat(TransportId.of(new ItNexus("iqn.2024-01.test:a", NEXUS.targetPort(), 1)))
+                .isEqualTo(new TransportId("iqn.2024-01.test:a", null));
+        byte[] upperIsid = "iqn.x:y,I,0X0000000000AB".getBytes(StandardCharsets.UTF_8);
+        byte[] e = new byte[4 + 28];
+        e[0] = 0x45;
+        Bytes.putU16(e, 2, 28);
+        System.arraycopy(upperIsid, 0, e, 4, upperIsid.length);
+        assertThat(TransportId.parse(e, 0, e.length).id()).isEqualTo(new TransportId("iqn.x:y", "0000000000ab"));
+        byte[] noIsid = e.clone();
+        noIsid[0] = 0x45;
+        byte[] bare = "iqn.x:y".getBytes(StandardCharsets.UTF_8);
+        java.util.Arrays.fill(noIsid, 4, noIsid.length, (byte) 0);
+        System.arraycopy(bare, 0, noIsid, 4, bare.length);
+        assertThat(TransportId.parse(noIsid, 0, noIsid.length)).as("format 01b without an ISID").isNull();
     }
 
     // ---- RESERVE / RELEASE and the conflict table --------------------------------------------------
