@@ -160,10 +160,6 @@ final class PersistentReservations {
         return state;
     }
 
-    ItNexus reservedBy() {
-        return reservedBy;
-    }
-
     /** Where APTPL state lives; loads what a previous run persisted. */
     synchronized void attachStore(PrStore newStore) throws IOException {
         this.store = newStore;

@@ -29,7 +29,6 @@ final class ReservationCommands {
     static final int PROUT_REGISTER_AND_IGNORE_EXISTING_KEY = 0x06;
     static final int PROUT_REGISTER_AND_MOVE = 0x07;
 
-    static final int SERVICE_ACTION_MASK = 0x1F;
     static final int PR_HEADER_LENGTH = 8;
     static final int READ_RESERVATION_DESCRIPTOR_LENGTH = 16;
     static final int FULL_STATUS_DESCRIPTOR_HEADER = 24;
@@ -85,7 +84,7 @@ final class ReservationCommands {
         task.commandTransferLength(allocation);
         PersistentReservations pr = task.lu().reservations();
         State s = pr.state();
-        byte[] data = switch (cdb[1] & SERVICE_ACTION_MASK) {
+        byte[] data = switch (cdb[1] & CommandTable.SERVICE_ACTION_MASK) {
             case PRIN_READ_KEYS -> readKeys(s);
             case PRIN_READ_RESERVATION -> readReservation(s);
             case PRIN_REPORT_CAPABILITIES -> reportCapabilities(pr, s);
@@ -171,7 +170,7 @@ final class ReservationCommands {
 
     static void persistentReserveOut(ScsiTask task) {
         byte[] cdb = task.cdb();
-        int serviceAction = cdb[1] & SERVICE_ACTION_MASK;
+        int serviceAction = cdb[1] & CommandTable.SERVICE_ACTION_MASK;
         int scope = Bytes.u8(cdb, 2) >>> 4;
         int type = cdb[2] & 0x0F;
         long listLength = Bytes.u32(cdb, 5);

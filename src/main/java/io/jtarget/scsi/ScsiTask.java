@@ -172,12 +172,9 @@ final class ScsiTask {
     /**
      * Abort this task (SAM-5 §7.1): if it is still running, {@code whenAborted} runs after its aborted
      * completion has been delivered and true is returned; if it already completed, false.
+     *
+     * @param reportStatus deliver TASK ABORTED status rather than abort silently (TAS=1, SAM-5 §5.6)
      */
-    boolean abort(Runnable whenAborted) {
-        return abort(whenAborted, false);
-    }
-
-    /** @param reportStatus deliver TASK ABORTED status rather than abort silently (TAS=1, SAM-5 §5.6) */
     boolean abort(Runnable whenAborted, boolean reportStatus) {
         boolean now;
         synchronized (this) {
