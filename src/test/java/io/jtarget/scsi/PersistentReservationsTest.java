@@ -124,9 +124,20 @@ class PersistentReservationsTest {
     @Test
     void shouldRejectServiceActionsBeyondReadFullStatus() {
         for (int sa = 4; sa < 0x20; sa++) {
-            assertThat(sense(h.run(prin(sa, 256)))).isEqualTo(expected(SenseReason.INVALID_FIELD_IN_CDB));
+            assertServiceActionRejected(h.run(prin(sa, 256)));
         }
-        assertThat(sense(prout(NEXUS, 0x08, 0, 0, 1, 0))).isEqualTo(expected(SenseReason.INVALID_FIELD_IN_CDB));
+        for (int sa = PROUT_REGISTER_AND_MOVE + 1; sa < 0x20; sa++) {
+            assertServiceActionRejected(prout(NEXUS, sa, 0, 0, 1, 0));
+        }
+        assertThat(keys()).isEmpty();
+    }
+
+    /** The command table's answer to an unknown service action: the field pointer names SERVICE ACTION. */
+    private static void assertServiceActionRejected(ScsiResponse r) {
+        assertThat(sense(r)).isEqualTo(expected(SenseReason.INVALID_FIELD_IN_CDB));
+        byte[] s = r.sense();
+        assertThat(s[15] & 0xff).as("SKSV, C/D, BPV, bit").isEqualTo(0x80 | 0x40 | 0x08 | CommandTable.SERVICE_ACTION_BIT);
+        assertThat(Bytes.u16(s, 16)).isEqualTo(CommandTable.SERVICE_ACTION_BYTE);
     }
 
     @Test
