@@ -623,6 +623,14 @@ class PersistentReservationsTest {
             // The restored holder still holds: the other nexus, registered, may write; a stranger may not.
             assertThat(restarted.run(NEXUS, 0, Cdbs.rw10(ScsiOpcode.WRITE_10, 0, 1, 0), new byte[512], 512).status())
                     .isEqualTo(ScsiStatus.GOOD);
+            ItNexus stranger = new ItNexus("iqn.2024-01.test:stranger,i,0x000000000009", NEXUS.targetPort(), 1);
+            restarted.core.nexusEstablished(stranger);
+            assertThat(Harness.sense(restarted.run(stranger, Cdbs.testUnitReady())))
+                    .isEqualTo(Harness.expected(SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET));
+            assertThat(restarted.run(stranger, 0, Cdbs.rw10(ScsiOpcode.WRITE_10, 0, 1, 0), new byte[512], 512).status())
+                    .isEqualTo(ScsiStatus.RESERVATION_CONFLICT);
+            // Write Exclusive, Registrants Only: reading is anyone's.
+            assertThat(restarted.run(stranger, Cdbs.rw10(ScsiOpcode.READ_10, 0, 1, 0)).status()).isEqualTo(ScsiStatus.GOOD);
         }
     }
 
