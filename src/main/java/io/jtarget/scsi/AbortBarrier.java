@@ -28,10 +28,6 @@ final class AbortBarrier {
     boolean abort(ScsiTask task, boolean reportStatus) {
         outstanding.incrementAndGet();
         if (task.abort(this::arrive, reportStatus)) {
-            if (task.lu() != null && task.lu().taskSet().cancelWaiting(task)) {
-                // It never started: nothing else will complete it.
-                task.complete(ScsiResponse.good(null, 0));
-            }
             return true;
         }
         arrive();

@@ -36,9 +36,12 @@ final class PersistentReservations {
      * (ALL_TG_PT=1).
      */
     record Registration(TransportId initiator, String targetPort, int relativeTargetPortId, long key) {
-        boolean matches(ItNexus nexus) {
-            return initiator.matches(TransportId.of(nexus))
-                    && (targetPort == null || targetPort.equals(nexus.targetPort()));
+        /**
+         * True when it is the registration of an I_T nexus from initiator port {@code port} (as
+         * {@link TransportId#of} gives it) to target port {@code nexusTargetPort}.
+         */
+        boolean matches(TransportId port, String nexusTargetPort) {
+            return initiator.matches(port) && (targetPort == null || targetPort.equals(nexusTargetPort));
         }
 
         boolean sameIdentity(Registration other) {
@@ -56,7 +59,8 @@ final class PersistentReservations {
 
     /**
      * @param type 0 when there is no persistent reservation, else a TYPE code
-     * @param holder the holding registration for types other than all-registrants; null otherwise
+     * @param holder the holding registration for types other than all-registrants, always one of
+     *     {@code registrations}; null otherwise
      */
     record State(List<Registration> registrations, int type, Registration holder, long generation, boolean aptpl) {
         static final State EMPTY = new State(List.of(), 0, null, 0, false);
@@ -70,8 +74,12 @@ final class PersistentReservations {
         }
 
         Registration find(ItNexus nexus) {
+            return find(TransportId.of(nexus), nexus.targetPort());
+        }
+
+        private Registration find(TransportId port, String targetPort) {
             for (Registration r : registrations) {
-                if (r.matches(nexus)) {
+                if (r.matches(port, targetPort)) {
                     return r;
                 }
             }
@@ -83,10 +91,24 @@ final class PersistentReservations {
             if (!reserved()) {
                 return false;
             }
+            TransportId port = TransportId.of(nexus);
             if (allRegistrants(type)) {
-                return find(nexus) != null;
+                return find(port, nexus.targetPort()) != null;
             }
-            return holder != null && holder.matches(nexus);
+            return holder != null && holder.matches(port, nexus.targetPort());
+        }
+
+        /**
+         * True when the reservation restricts none of the nexus' commands: it holds the reservation,
+         * or it is registered and the type is registrants-only or all-registrants (SPC-5 Table 67).
+         * Since the holder is one of the registrations, one lookup decides those types.
+         */
+        boolean unrestricted(ItNexus nexus) {
+            TransportId port = TransportId.of(nexus);
+            if (registrantsOnly(type) || allRegistrants(type)) {
+                return find(port, nexus.targetPort()) != null;
+            }
+            return holder != null && holder.matches(port, nexus.targetPort());
         }
     }
 
@@ -138,10 +160,6 @@ final class PersistentReservations {
         return state;
     }
 
-    ItNexus reservedBy() {
-        return reservedBy;
-    }
-
     /** Where APTPL state lives; loads what a previous run persisted. */
     synchronized void attachStore(PrStore newStore) throws IOException {
         this.store = newStore;
@@ -175,10 +193,7 @@ final class PersistentReservations {
             return false;
         }
         ReservationTable.Access access = ReservationTable.access(cdb);
-        if (access == ReservationTable.Access.ALLOWED || s.isHolder(nexus)) {
-            return false;
-        }
-        if ((registrantsOnly(s.type) || allRegistrants(s.type)) && s.find(nexus) != null) {
+        if (access == ReservationTable.Access.ALLOWED || s.unrestricted(nexus)) {
             return false;
         }
         return !(access == ReservationTable.Access.READ && writeExclusive(s.type));
@@ -411,7 +426,17 @@ final class PersistentReservations {
         raise(removed, by, SenseReason.REGISTRATIONS_PREEMPTED);
         raise(releasedFor, by, SenseReason.RESERVATIONS_RELEASED);
         List<Registration> victims = List.copyOf(removed);
-        return new Answer(false, null, n -> !n.equals(by) && victims.stream().anyMatch(r -> r.matches(n)));
+        return new Answer(false, null, n -> !n.equals(by) && matchesAny(victims, n));
+    }
+
+    private static boolean matchesAny(List<Registration> regs, ItNexus nexus) {
+        TransportId port = TransportId.of(nexus);
+        for (Registration r : regs) {
+            if (r.matches(port, nexus.targetPort())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** REGISTER AND MOVE (SPC-5 §5.14.8). */
@@ -484,14 +509,8 @@ final class PersistentReservations {
             return;
         }
         for (ItNexus n : unitAttentions.nexuses()) {
-            if (n.equals(except)) {
-                continue;
-            }
-            for (Registration r : regs) {
-                if (r.matches(n)) {
-                    unitAttentions.raise(n, reason);
-                    break;
-                }
+            if (!n.equals(except) && matchesAny(regs, n)) {
+                unitAttentions.raise(n, reason);
             }
         }
     }

@@ -29,7 +29,6 @@ final class ReservationCommands {
     static final int PROUT_REGISTER_AND_IGNORE_EXISTING_KEY = 0x06;
     static final int PROUT_REGISTER_AND_MOVE = 0x07;
 
-    static final int SERVICE_ACTION_MASK = 0x1F;
     static final int PR_HEADER_LENGTH = 8;
     static final int READ_RESERVATION_DESCRIPTOR_LENGTH = 16;
     static final int FULL_STATUS_DESCRIPTOR_HEADER = 24;
@@ -79,23 +78,21 @@ final class ReservationCommands {
     // ---------------------------------------------------------------------------------------------
     // PERSISTENT RESERVE IN
 
+    /** CommandTable routes only the four service actions here; it answers any other itself. */
     static void persistentReserveIn(ScsiTask task) {
         byte[] cdb = task.cdb();
         int allocation = Bytes.u16(cdb, 7);
         task.commandTransferLength(allocation);
         PersistentReservations pr = task.lu().reservations();
         State s = pr.state();
-        byte[] data = switch (cdb[1] & SERVICE_ACTION_MASK) {
+        int serviceAction = cdb[1] & CommandTable.SERVICE_ACTION_MASK;
+        byte[] data = switch (serviceAction) {
             case PRIN_READ_KEYS -> readKeys(s);
             case PRIN_READ_RESERVATION -> readReservation(s);
             case PRIN_REPORT_CAPABILITIES -> reportCapabilities(pr, s);
             case PRIN_READ_FULL_STATUS -> readFullStatus(s);
-            default -> null;
+            default -> throw new AssertionError(serviceAction);
         };
-        if (data == null) {
-            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
-            return;
-        }
         task.goodWithData(data, allocation);
     }
 
@@ -169,17 +166,14 @@ final class ReservationCommands {
     // ---------------------------------------------------------------------------------------------
     // PERSISTENT RESERVE OUT
 
+    /** CommandTable routes only the eight service actions here; it answers any other itself. */
     static void persistentReserveOut(ScsiTask task) {
         byte[] cdb = task.cdb();
-        int serviceAction = cdb[1] & SERVICE_ACTION_MASK;
+        int serviceAction = cdb[1] & CommandTable.SERVICE_ACTION_MASK;
         int scope = Bytes.u8(cdb, 2) >>> 4;
         int type = cdb[2] & 0x0F;
         long listLength = Bytes.u32(cdb, 5);
         task.commandTransferLength(listLength);
-        if (serviceAction > PROUT_REGISTER_AND_MOVE) {
-            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
-            return;
-        }
         boolean move = serviceAction == PROUT_REGISTER_AND_MOVE;
         if (listLength < PROUT_BASIC_LENGTH) {
             task.fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);

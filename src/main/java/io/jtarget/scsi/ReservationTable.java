@@ -27,18 +27,13 @@ final class ReservationTable {
         CONFLICT
     }
 
-    /** Operation codes that appear only in this table (the rest are {@link ScsiOpcode}'s). */
-    static final int FORMAT_UNIT = 0x04;
-    static final int REASSIGN_BLOCKS = 0x07;
-    static final int RECEIVE_DIAGNOSTIC_RESULTS = 0x1C;
-    static final int SEND_DIAGNOSTIC = 0x1D;
-    static final int WRITE_BUFFER = 0x3B;
-    static final int READ_BUFFER = 0x3C;
+    /**
+     * Operation codes the table names that {@link ScsiOpcode} lacks. Those it leaves at CONFLICT (FORMAT
+     * UNIT, REASSIGN BLOCKS, SEND/RECEIVE DIAGNOSTIC, READ/WRITE BUFFER, WRITE LONG, LOG SELECT, ...)
+     * need no constant.
+     */
     static final int READ_LONG_10 = 0x3E;
-    static final int WRITE_LONG_10 = 0x3F;
-    static final int LOG_SELECT = 0x4C;
     static final int LOG_SENSE = 0x4D;
-    static final int SERVICE_ACTION_OUT_16 = 0x9F;
     static final int SECURITY_PROTOCOL_IN = 0xA2;
     static final int SERVICE_ACTION_IN_12 = 0xAB;
 
@@ -48,10 +43,7 @@ final class ReservationTable {
     /** SERVICE ACTION IN(12) READ MEDIA SERIAL NUMBER (SPC-5 §6.21). */
     static final int SA_READ_MEDIA_SERIAL_NUMBER = 0x01;
 
-    static final int SERVICE_ACTION_MASK = 0x1F;
-    static final int START_STOP_START = 0x01;
     static final int START_STOP_POWER_CONDITION_MASK = 0xF0;
-    static final int PREVENT_MASK = 0x03;
 
     private static final Access[] BY_OPCODE = new Access[256];
 
@@ -93,23 +85,23 @@ final class ReservationTable {
     static Access access(byte[] cdb) {
         int opcode = cdb[0] & 0xff;
         return switch (opcode) {
-            case ScsiOpcode.SERVICE_ACTION_IN_16 -> switch (cdb[1] & SERVICE_ACTION_MASK) {
+            case ScsiOpcode.SERVICE_ACTION_IN_16 -> switch (cdb[1] & CommandTable.SERVICE_ACTION_MASK) {
                 case ScsiOpcode.SA_READ_CAPACITY_16, SA_REPORT_REFERRALS -> Access.ALLOWED;
                 case ScsiOpcode.SA_GET_LBA_STATUS, SA_READ_LONG_16 -> Access.READ;
                 default -> Access.CONFLICT;
             };
-            case SERVICE_ACTION_IN_12 -> (cdb[1] & SERVICE_ACTION_MASK) == SA_READ_MEDIA_SERIAL_NUMBER
+            case SERVICE_ACTION_IN_12 -> (cdb[1] & CommandTable.SERVICE_ACTION_MASK) == SA_READ_MEDIA_SERIAL_NUMBER
                     ? Access.ALLOWED
                     : Access.CONFLICT;
             // SBC-4 Table 14: START=1 with POWER CONDITION 0h is allowed; stopping or a power
             // condition change conflicts.
             case ScsiOpcode.START_STOP_UNIT -> cdb.length > 4
-                            && (cdb[4] & START_STOP_START) != 0
+                            && (cdb[4] & SbcCommands.START_STOP_START) != 0
                             && (cdb[4] & START_STOP_POWER_CONDITION_MASK) == 0
                     ? Access.ALLOWED
                     : Access.CONFLICT;
             // PREVENT=00b (allow removal) is allowed; a prevention conflicts.
-            case ScsiOpcode.PREVENT_ALLOW_MEDIUM_REMOVAL -> cdb.length > 4 && (cdb[4] & PREVENT_MASK) == 0
+            case ScsiOpcode.PREVENT_ALLOW_MEDIUM_REMOVAL -> cdb.length > 4 && (cdb[4] & SbcCommands.PREVENT_MASK) == 0
                     ? Access.ALLOWED
                     : Access.CONFLICT;
             default -> BY_OPCODE[opcode];
@@ -127,7 +119,7 @@ final class ReservationTable {
         return switch (opcode) {
             case ScsiOpcode.INQUIRY, ScsiOpcode.REQUEST_SENSE, ScsiOpcode.REPORT_LUNS,
                     ScsiOpcode.RELEASE_6, ScsiOpcode.RELEASE_10 -> true;
-            case ScsiOpcode.PREVENT_ALLOW_MEDIUM_REMOVAL -> cdb.length > 4 && (cdb[4] & PREVENT_MASK) == 0;
+            case ScsiOpcode.PREVENT_ALLOW_MEDIUM_REMOVAL -> cdb.length > 4 && (cdb[4] & SbcCommands.PREVENT_MASK) == 0;
             default -> false;
         };
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,8 @@ public final class ScsiTargetCore implements AutoCloseable {
     private final Set<ItNexus> lostNexuses = ConcurrentHashMap.newKeySet();
     /** The target's ports by relative target port identifier (SAM-5 §4.7: one per iSCSI portal group). */
     private final Map<Integer, String> targetPorts = new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** {@link #initialUnitAttention}, bound once so the per-command unit attention check allocates nothing. */
+    private final Function<ItNexus, SenseReason> initialUnitAttention = this::initialUnitAttention;
 
     public ScsiTargetCore(String targetName, List<LogicalUnit> logicalUnits) {
         this.targetName = targetName;
@@ -84,10 +87,15 @@ public final class ScsiTargetCore implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.error("command {} failed on LUN {}", command.opcode(), command.lun(), e);
-            if (!task.isDone()) {
-                task.fail(SenseReason.INTERNAL_TARGET_FAILURE);
-            }
+            internalFailure(task, e);
+        }
+    }
+
+    /** A command that threw: logged, and ended with INTERNAL TARGET FAILURE unless it already ended. */
+    private static void internalFailure(ScsiTask task, RuntimeException e) {
+        LOG.error("command {} failed on LUN {}", task.command().opcode(), task.command().lun(), e);
+        if (!task.isDone()) {
+            task.fail(SenseReason.INTERNAL_TARGET_FAILURE);
         }
     }
 
@@ -106,10 +114,7 @@ public final class ScsiTargetCore implements AutoCloseable {
         try {
             execute(task, lu);
         } catch (RuntimeException e) {
-            LOG.error("command {} failed on LUN {}", task.command().opcode(), lu.lun(), e);
-            if (!task.isDone()) {
-                task.fail(SenseReason.INTERNAL_TARGET_FAILURE);
-            }
+            internalFailure(task, e);
         }
     }
 
@@ -121,12 +126,10 @@ public final class ScsiTargetCore implements AutoCloseable {
         }
         ScsiCommand command = task.command();
         int opcode = command.opcode();
-        if (!lu.unitAttentions().isRegistered(command.nexus())) {
-            // Normally nexusEstablished did this; the lost-nexus lookup is paid only when it did not.
-            lu.unitAttentions().register(command.nexus(), initialUnitAttention(command.nexus()));
-        }
+        // The nexus is normally registered by nexusEstablished; when it is not, it is registered here
+        // and the lost-nexus lookup is paid only then.
         if (reportsUnitAttention(opcode)) {
-            SenseReason ua = lu.unitAttentions().take(command.nexus());
+            SenseReason ua = lu.unitAttentions().take(command.nexus(), initialUnitAttention);
             if (ua != null) {
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("unit attention {} reported to {} on LUN {}", ua, command.nexus(), lu.lun());
@@ -134,17 +137,23 @@ public final class ScsiTargetCore implements AutoCloseable {
                 task.fail(ua);
                 return;
             }
+        } else if (!lu.unitAttentions().isRegistered(command.nexus())) {
+            lu.unitAttentions().register(command.nexus(), initialUnitAttention(command.nexus()));
         }
         CommandDescriptor descriptor = commands.lookup(command.cdb());
-        if (descriptor != null && descriptor.hasServiceAction() && !descriptor.availableOn(lu)) {
-            // A service action this LU does not offer, of an opcode it has (SPC-5 §4.2.5.1): the same
-            // answer as an unknown service action.
-            task.failCdbField(SenseReason.INVALID_FIELD_IN_CDB, CommandTable.SERVICE_ACTION_BYTE,
-                    CommandTable.SERVICE_ACTION_BIT);
+        if (descriptor == null) {
+            task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
             return;
         }
-        if (descriptor == null || !descriptor.availableOn(lu)) {
-            task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
+        if (!descriptor.availableOn(lu)) {
+            if (descriptor.hasServiceAction()) {
+                // A service action this LU does not offer, of an opcode it has (SPC-5 §4.2.5.1): the
+                // same answer as an unknown service action.
+                task.failCdbField(SenseReason.INVALID_FIELD_IN_CDB, CommandTable.SERVICE_ACTION_BYTE,
+                        CommandTable.SERVICE_ACTION_BIT);
+            } else {
+                task.fail(SenseReason.INVALID_COMMAND_OPERATION_CODE);
+            }
             return;
         }
         int cdbLength = Cdb.length(opcode);
@@ -191,13 +200,13 @@ public final class ScsiTargetCore implements AutoCloseable {
         descriptor.executor().execute(task);
     }
 
-    /** SPC-5 §5.14: INQUIRY, REPORT LUNS and REQUEST SENSE neither report nor clear a unit attention. */
     /** INQUIRY, REPORT LUNS, REQUEST SENSE and the MAINTENANCE IN reports (RSOC, RSTMF, RTPG). */
     private static boolean allowedDuringSanitize(int opcode) {
         return opcode == ScsiOpcode.INQUIRY || opcode == ScsiOpcode.REPORT_LUNS || opcode == ScsiOpcode.REQUEST_SENSE
                 || opcode == ScsiOpcode.MAINTENANCE_IN;
     }
 
+    /** SPC-5 §5.14: INQUIRY, REPORT LUNS and REQUEST SENSE neither report nor clear a unit attention. */
     private static boolean reportsUnitAttention(int opcode) {
         return opcode != ScsiOpcode.INQUIRY && opcode != ScsiOpcode.REPORT_LUNS && opcode != ScsiOpcode.REQUEST_SENSE;
     }

@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
  * <p>States: RUNNING → DONE, or RUNNING → ABORTING → DONE. A task management function moves a
  * running task to ABORTING; the task still waits for its backend to finish (the backend owns the
  * buffers until then) and then delivers {@link ScsiResponse#abortedSilently()} instead of its real
- * result, releasing the real result's buffers, and only then runs the TMF's listeners. The monitor
- * is this task's own: it is only contended when an abort races the completion.
+ * result, releasing the real result's buffers, and only then runs the TMF's listeners. A task that
+ * has not started (it waits in its task set) or whose work goes on without it ({@link
+ * #detachOnAbort}) has nothing to wait for and ends at once. The monitor is this task's own: it is
+ * only contended when an abort races the completion.
  */
 final class ScsiTask {
     private static final Logger LOG = LoggerFactory.getLogger(ScsiTask.class);
@@ -172,12 +174,9 @@ final class ScsiTask {
     /**
      * Abort this task (SAM-5 §7.1): if it is still running, {@code whenAborted} runs after its aborted
      * completion has been delivered and true is returned; if it already completed, false.
+     *
+     * @param reportStatus deliver TASK ABORTED status rather than abort silently (TAS=1, SAM-5 §5.6)
      */
-    boolean abort(Runnable whenAborted) {
-        return abort(whenAborted, false);
-    }
-
-    /** @param reportStatus deliver TASK ABORTED status rather than abort silently (TAS=1, SAM-5 §5.6) */
     boolean abort(Runnable whenAborted, boolean reportStatus) {
         boolean now;
         synchronized (this) {
@@ -192,7 +191,8 @@ final class ScsiTask {
             afterAbort.add(whenAborted);
             now = detached;
         }
-        if (now) {
+        // A task taken out of the task set before it started will never run, so nothing else ends it.
+        if (now || (lu != null && lu.taskSet().cancelWaiting(this))) {
             complete(ScsiResponse.abortedSilently());
         }
         return true;

@@ -46,7 +46,7 @@ final class TaskManager {
             case TARGET_WARM_RESET, TARGET_COLD_RESET -> reset(all, older, nexus, answer);
             case LOGICAL_UNIT_RESET -> reset(List.of(lu), older, nexus, answer);
             case ABORT_TASK -> abortTask(older, nexus, request.referencedTaskTag(), answer);
-            case ABORT_TASK_SET -> abortAll(of(older, nexus::equals), lu, nexus, answer);
+            case ABORT_TASK_SET -> abortAll(of(older, nexus::equals), nexus, answer);
             case CLEAR_TASK_SET -> clearTaskSet(lu, older, nexus, answer);
             // NormACA=0 (INQUIRY): there is never an ACA condition to clear (SAM-5 §7.3).
             case CLEAR_ACA -> answer.accept(TaskManagementResponse.FUNCTION_REJECTED);
@@ -108,8 +108,7 @@ final class TaskManager {
         barrier.arm();
     }
 
-    private static void abortAll(List<ScsiTask> tasks, LogicalUnit lu, ItNexus requester,
-            Consumer<TaskManagementResponse> done) {
+    private static void abortAll(List<ScsiTask> tasks, ItNexus requester, Consumer<TaskManagementResponse> done) {
         AbortBarrier barrier = new AbortBarrier(() -> done.accept(TaskManagementResponse.FUNCTION_COMPLETE));
         for (ScsiTask task : tasks) {
             barrier.abort(task, reportStatus(task, requester));
@@ -160,15 +159,14 @@ final class TaskManager {
     }
 
     /**
-     * PREEMPT AND ABORT (SPC-5 §5.14.11.4.4): abort every task of the preempted I_T nexuses on the LU
-     * (never the PERSISTENT RESERVE OUT itself), then run {@code then}.
+     * PREEMPT AND ABORT (SPC-5 §5.14.11.4.4): abort every task of the preempted I_T nexuses on the LU,
+     * then run {@code then}. {@code preempted} never names the preempting nexus, so the PERSISTENT
+     * RESERVE OUT itself is not among them.
      */
     static void abortForPreempt(ScsiTask preempting, Predicate<ItNexus> preempted, Runnable then) {
         AbortBarrier barrier = new AbortBarrier(then);
         for (ScsiTask task : preempting.lu().taskSet().matching(preempted)) {
-            if (task != preempting) {
-                barrier.abort(task, reportStatus(task, preempting.command().nexus()));
-            }
+            barrier.abort(task, reportStatus(task, preempting.command().nexus()));
         }
         barrier.arm();
     }

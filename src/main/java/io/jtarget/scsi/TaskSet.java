@@ -30,7 +30,8 @@ final class TaskSet {
 
     /**
      * One queue entry: a task, or a task management function (task == null). Entries link to each
-     * other in arrival order (an intrusive list: joining and leaving the queue allocates nothing).
+     * other in arrival order (an intrusive list: linking and unlinking allocate nothing; a task's
+     * cost is its entry, its key and its node in the tag index).
      */
     static final class Entry {
         final ScsiTask task;
@@ -63,6 +64,10 @@ final class TaskSet {
         OVERLAPPED
     }
 
+    /**
+     * The tag index: only to refuse an overlapped tag (SAM-5 §5.10) and to count the tasks. Who acts
+     * on tasks walks the queue instead; a task enters this index before it is linked.
+     */
     private final ConcurrentHashMap<TaskKey, ScsiTask> tasks = new ConcurrentHashMap<>();
     /** The queue, oldest first; guarded by this. */
     private Entry oldest;
@@ -136,13 +141,16 @@ final class TaskSet {
         tasks.remove(entry.key, task);
         List<ScsiTask> ready;
         synchronized (this) {
+            // Only the oldest entry's end or a blocker's end can let a waiting entry start: an ORDERED
+            // entry waits for the oldest to be itself, a SIMPLE one for the older blockers to end.
+            boolean mayEnable = entry == oldest || entry.blocksSimple();
             if (!unlink(entry)) {
                 return;
             }
             if (!entry.started) {
                 waiting--;
             }
-            ready = enabled();
+            ready = mayEnable ? enabled() : List.of();
         }
         startAll(ready);
     }
@@ -168,17 +176,19 @@ final class TaskSet {
         }
     }
 
-    ScsiTask find(ItNexus nexus, long tag) {
-        return tasks.get(new TaskKey(nexus, tag));
-    }
-
-    List<ScsiTask> matching(Predicate<ItNexus> nexus) {
+    /**
+     * The queued tasks of the matching I_T nexuses, oldest first. It walks the queue under the monitor,
+     * as {@link #enterFunction} does, and not the tag index: a task in the index but not yet linked
+     * would be missed by {@link #cancelWaiting} and then linked as waiting, and whoever aborted it
+     * would wait for a task that may wait for the aborter itself.
+     */
+    synchronized List<ScsiTask> matching(Predicate<ItNexus> nexus) {
         List<ScsiTask> result = new ArrayList<>();
-        tasks.forEach((key, task) -> {
-            if (nexus.test(key.nexus())) {
-                result.add(task);
+        for (Entry e = oldest; e != null; e = e.newer) {
+            if (e.task != null && nexus.test(e.key.nexus())) {
+                result.add(e.task);
             }
-        });
+        }
         return result;
     }
 
@@ -228,29 +238,27 @@ final class TaskSet {
         return true;
     }
 
-    /** Waiting entries that may now start, marked started. Caller holds the monitor. */
+    /**
+     * Waiting entries that may now start, marked started. Caller holds the monitor.
+     *
+     * <p>HEAD OF QUEUE entries and functions never wait ({@link #admit}, {@link #enterFunction}), so
+     * a waiting entry is ORDERED (it starts when it is the oldest) or SIMPLE (it starts when no older
+     * entry blocks). Behind the first blocker nothing can start, so the scan stops there.
+     */
     private List<ScsiTask> enabled() {
         if (waiting == 0) {
             return List.of();
         }
         List<ScsiTask> ready = new ArrayList<>();
-        boolean olderBlocking = false;
-        boolean olderAny = false;
         for (Entry e = oldest; e != null && waiting > 0; e = e.newer) {
-            if (!e.started) {
-                boolean start = switch (e.attribute) {
-                    case HEAD_OF_QUEUE -> true;
-                    case ORDERED -> !olderAny;
-                    default -> !olderBlocking;
-                };
-                if (start) {
-                    e.started = true;
-                    waiting--;
-                    ready.add(e.task);
-                }
+            if (!e.started && (e == oldest || e.attribute != TaskAttribute.ORDERED)) {
+                e.started = true;
+                waiting--;
+                ready.add(e.task);
             }
-            olderAny = true;
-            olderBlocking |= e.blocksSimple();
+            if (e.blocksSimple()) {
+                break;
+            }
         }
         return ready;
     }

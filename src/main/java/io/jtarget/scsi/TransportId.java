@@ -63,15 +63,11 @@ record TransportId(String initiatorName, String isid) {
             }
             id = new TransportId(text, null);
         } else {
-            int sep = text.toLowerCase(Locale.ROOT).lastIndexOf(ISID_SEPARATOR);
-            if (sep <= 0) {
+            id = split(text);
+            if (id.isid == null || id.isid.length() != ISID_HEX_DIGITS
+                    || !id.isid.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
                 return null;
             }
-            String isid = text.substring(sep + ISID_SEPARATOR.length()).toLowerCase(Locale.ROOT);
-            if (isid.length() != ISID_HEX_DIGITS || !isid.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-                return null;
-            }
-            id = new TransportId(text.substring(0, sep), isid);
         }
         if (id.initiatorName.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             return null;
@@ -94,12 +90,39 @@ record TransportId(String initiatorName, String isid) {
 
     /** The initiator port of an I_T nexus whose port name follows RFC 7143 §4.4.2 ({@code name,i,0xISID}). */
     static TransportId of(ItNexus nexus) {
-        String port = nexus.initiatorPort();
-        int sep = port.toLowerCase(Locale.ROOT).lastIndexOf(ISID_SEPARATOR);
+        return split(nexus.initiatorPort());
+    }
+
+    /**
+     * {@code <name>,i,0x<ISID>} (the separator in either case, its last occurrence) as name and
+     * lower-case ISID; text without a separator after a non-empty name is a name alone (ISID null).
+     */
+    private static TransportId split(String text) {
+        int sep = lastSeparator(text);
         if (sep <= 0) {
-            return new TransportId(port, null);
+            return new TransportId(text, null);
         }
-        return new TransportId(port.substring(0, sep), port.substring(sep + ISID_SEPARATOR.length()).toLowerCase(Locale.ROOT));
+        return new TransportId(text.substring(0, sep),
+                text.substring(sep + ISID_SEPARATOR.length()).toLowerCase(Locale.ROOT));
+    }
+
+    /** Where the last {@link #ISID_SEPARATOR} starts, ASCII letters compared case-insensitively; -1 if none. */
+    private static int lastSeparator(String text) {
+        int n = ISID_SEPARATOR.length();
+        candidates:
+        for (int i = text.length() - n; i >= 0; i--) {
+            for (int k = 0; k < n; k++) {
+                char c = text.charAt(i + k);
+                if (c >= 'A' && c <= 'Z') {
+                    c = (char) (c + ('a' - 'A'));
+                }
+                if (c != ISID_SEPARATOR.charAt(k)) {
+                    continue candidates;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** True when this TransportID names the nexus' initiator port (iSCSI names compare case-insensitively). */

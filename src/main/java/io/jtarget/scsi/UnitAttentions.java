@@ -3,6 +3,7 @@ package io.jtarget.scsi;
 import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Pending unit attention conditions of one logical unit, per I_T nexus (SPC-5 §5.14). UA_INTLCK_CTRL
@@ -84,6 +85,24 @@ final class UnitAttentions {
             if (!nexus.equals(except)) {
                 raise(nexus, reason);
             }
+        }
+    }
+
+    /**
+     * Remove and return the oldest pending condition of the nexus, or null; a nexus not known yet is
+     * first registered with {@code initial.apply(nexus)} pending. One map lookup when it is known.
+     */
+    SenseReason take(ItNexus nexus, Function<ItNexus, SenseReason> initial) {
+        ArrayDeque<SenseReason> queue = pending.get(nexus);
+        if (queue == null) {
+            register(nexus, initial.apply(nexus));
+            queue = pending.get(nexus);
+            if (queue == null) {
+                return null; // forgotten meanwhile
+            }
+        }
+        synchronized (queue) {
+            return queue.pollFirst();
         }
     }
 

@@ -124,9 +124,20 @@ class PersistentReservationsTest {
     @Test
     void shouldRejectServiceActionsBeyondReadFullStatus() {
         for (int sa = 4; sa < 0x20; sa++) {
-            assertThat(sense(h.run(prin(sa, 256)))).isEqualTo(expected(SenseReason.INVALID_FIELD_IN_CDB));
+            assertServiceActionRejected(h.run(prin(sa, 256)));
         }
-        assertThat(sense(prout(NEXUS, 0x08, 0, 0, 1, 0))).isEqualTo(expected(SenseReason.INVALID_FIELD_IN_CDB));
+        for (int sa = PROUT_REGISTER_AND_MOVE + 1; sa < 0x20; sa++) {
+            assertServiceActionRejected(prout(NEXUS, sa, 0, 0, 1, 0));
+        }
+        assertThat(keys()).isEmpty();
+    }
+
+    /** The command table's answer to an unknown service action: the field pointer names SERVICE ACTION. */
+    private static void assertServiceActionRejected(ScsiResponse r) {
+        assertThat(sense(r)).isEqualTo(expected(SenseReason.INVALID_FIELD_IN_CDB));
+        byte[] s = r.sense();
+        assertThat(s[15] & 0xff).as("SKSV, C/D, BPV, bit").isEqualTo(0x80 | 0x40 | 0x08 | CommandTable.SERVICE_ACTION_BIT);
+        assertThat(Bytes.u16(s, 16)).isEqualTo(CommandTable.SERVICE_ACTION_BYTE);
     }
 
     @Test
@@ -275,6 +286,23 @@ class PersistentReservationsTest {
         Bytes.putU16(d, 2, 20);
         System.arraycopy(badIsid, 0, d, 4, badIsid.length);
         assertThat(TransportId.parse(d, 0, d.length)).isNull();
+        // The separator in either case, its last occurrence; the ISID lower-cased; none: the name alone.
+        ItNexus upper = new ItNexus("iqn.2024-01.test:a,i,0xb,I,0X0000000000AB", NEXUS.targetPort(), 1);
+        assertThat(TransportId.of(upper)).isEqualTo(new TransportId("iqn.2024-01.test:a,i,0xb", "0000000000ab"));
+        assertThat(TransportId.of(new ItNexus("iqn.2024-01.test:a", NEXUS.targetPort(), 1)))
+                .isEqualTo(new TransportId("iqn.2024-01.test:a", null));
+        byte[] upperIsid = "iqn.x:y,I,0X0000000000AB".getBytes(StandardCharsets.UTF_8);
+        byte[] e = new byte[4 + 28];
+        e[0] = 0x45;
+        Bytes.putU16(e, 2, 28);
+        System.arraycopy(upperIsid, 0, e, 4, upperIsid.length);
+        assertThat(TransportId.parse(e, 0, e.length).id()).isEqualTo(new TransportId("iqn.x:y", "0000000000ab"));
+        byte[] noIsid = e.clone();
+        noIsid[0] = 0x45;
+        byte[] bare = "iqn.x:y".getBytes(StandardCharsets.UTF_8);
+        java.util.Arrays.fill(noIsid, 4, noIsid.length, (byte) 0);
+        System.arraycopy(bare, 0, noIsid, 4, bare.length);
+        assertThat(TransportId.parse(noIsid, 0, noIsid.length)).as("format 01b without an ISID").isNull();
     }
 
     // ---- RESERVE / RELEASE and the conflict table --------------------------------------------------
@@ -477,6 +505,32 @@ class PersistentReservationsTest {
     }
 
     @Test
+    void shouldAbortPreemptedNexusTaskStillWaitingInTheQueue() {
+        register(NEXUS, 0xAAAA);
+        register(OTHER, 0xBBBB);
+        reserve(OTHER, 0xBBBB, TYPE_WRITE_EXCLUSIVE);
+        h.device.manual = true;
+        List<String> events = new ArrayList<>();
+        h.submit(OTHER, 0, 700, Cdbs.rw10(ScsiOpcode.READ_10, 0, 1, 0), null, 512,
+                r -> events.add(r.aborted() ? "700 aborted" : "700 " + r.status()));
+        // Waits behind the running READ: PREEMPT AND ABORT must find it in the queue and end it unstarted.
+        h.submit(OTHER, 0, 701, TaskAttribute.ORDERED, Cdbs.rw10(ScsiOpcode.READ_10, 1, 1, 0), null, 512,
+                r -> events.add(r.aborted() ? "701 aborted" : "701 " + r.status()));
+        assertThat(h.lu.taskSet().waitingCount()).isEqualTo(1);
+        byte[] p = params(0xAAAA, 0xBBBB, 0);
+        h.submit(NEXUS, 0, 702, TaskAttribute.HEAD_OF_QUEUE, proutCdb(PROUT_PREEMPT_AND_ABORT, TYPE_EXCLUSIVE_ACCESS,
+                p.length), p, p.length, r -> events.add("preempt " + r.status()));
+        assertThat(events).containsExactly("701 aborted");
+        assertThat(h.device.pendingCount()).as("the waiting READ never reached the device").isEqualTo(1);
+        h.device.completeNext();
+        assertThat(events).containsExactly("701 aborted", "700 aborted", "preempt 0");
+        assertThat(h.lu.taskSet().waitingCount()).isZero();
+        assertThat(h.lu.taskSet().size()).isZero();
+        h.device.manual = false;
+        assertThat(keys()).containsExactly(0xAAAAL);
+    }
+
+    @Test
     void shouldReportTaskAbortedStatusToPreemptedNexusWhenTasIsSet() {
         h.lu.replaceModeParameters(h.lu.modeParameters(), h.lu.modeParameters().withTaskAbortedStatus(true));
         register(NEXUS, 0xAAAA);
@@ -569,6 +623,14 @@ class PersistentReservationsTest {
             // The restored holder still holds: the other nexus, registered, may write; a stranger may not.
             assertThat(restarted.run(NEXUS, 0, Cdbs.rw10(ScsiOpcode.WRITE_10, 0, 1, 0), new byte[512], 512).status())
                     .isEqualTo(ScsiStatus.GOOD);
+            ItNexus stranger = new ItNexus("iqn.2024-01.test:stranger,i,0x000000000009", NEXUS.targetPort(), 1);
+            restarted.core.nexusEstablished(stranger);
+            assertThat(Harness.sense(restarted.run(stranger, Cdbs.testUnitReady())))
+                    .isEqualTo(Harness.expected(SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET));
+            assertThat(restarted.run(stranger, 0, Cdbs.rw10(ScsiOpcode.WRITE_10, 0, 1, 0), new byte[512], 512).status())
+                    .isEqualTo(ScsiStatus.RESERVATION_CONFLICT);
+            // Write Exclusive, Registrants Only: reading is anyone's.
+            assertThat(restarted.run(stranger, Cdbs.rw10(ScsiOpcode.READ_10, 0, 1, 0)).status()).isEqualTo(ScsiStatus.GOOD);
         }
     }
 

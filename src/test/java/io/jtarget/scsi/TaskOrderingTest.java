@@ -33,7 +33,11 @@ class TaskOrderingTest {
     }
 
     private void read(ItNexus nexus, long tag, TaskAttribute attribute) {
-        h.submit(nexus, 0, tag, attribute, Cdbs.rw10(ScsiOpcode.READ_10, tag, 1, 0), null, 512,
+        read(h, 0, nexus, tag, attribute);
+    }
+
+    private void read(Harness on, int lun, ItNexus nexus, long tag, TaskAttribute attribute) {
+        on.submit(nexus, lun, tag, attribute, Cdbs.rw10(ScsiOpcode.READ_10, tag, 1, 0), null, 512,
                 r -> events.add(tag + (r.aborted() ? " aborted" : " status " + r.status())));
     }
 
@@ -171,14 +175,36 @@ class TaskOrderingTest {
 
     @Test
     void shouldAbortEveryLogicalUnitsTasksOnTargetWarmReset() {
-        read(Harness.NEXUS, 1, TaskAttribute.SIMPLE);
-        read(Harness.OTHER, 2, TaskAttribute.ORDERED);
-        h.core.taskManagement(new TaskManagementRequest(Harness.NEXUS, 5, TaskManagementFunction.TARGET_WARM_RESET, 0),
-                r -> events.add("tmf " + r));
-        assertThat(events).containsExactly("2 aborted");
-        h.device.completeNext();
-        assertThat(events).containsExactly("2 aborted", "1 aborted", "tmf FUNCTION_COMPLETE");
-        assertThat(h.lu.taskSet().waitingCount()).isZero();
+        FakeBlockDevice lun0 = new FakeBlockDevice(512, 2048, true);
+        FakeBlockDevice lun1 = new FakeBlockDevice(512, 2048, true);
+        try (Harness two = new Harness(List.of(new LogicalUnit(0, lun0, false, "serial-0100", false),
+                new LogicalUnit(1, lun1, false, "serial-0101", false)))) {
+            lun0.manual = true;
+            lun1.manual = true;
+            read(two, 0, Harness.NEXUS, 1, TaskAttribute.SIMPLE);
+            read(two, 0, Harness.OTHER, 2, TaskAttribute.ORDERED);
+            read(two, 1, Harness.OTHER, 3, TaskAttribute.SIMPLE);
+            // Addressed to a LUN that does not exist: a target reset concerns every logical unit.
+            two.core.taskManagement(new TaskManagementRequest(Harness.NEXUS, 5, TaskManagementFunction.TARGET_WARM_RESET,
+                    0), r -> events.add("tmf " + r));
+            assertThat(events).containsExactly("2 aborted");
+            lun0.completeNext();
+            assertThat(events).as("the reset waits for the task on LUN 1").containsExactly("2 aborted", "1 aborted");
+            lun1.completeNext();
+            assertThat(events).containsExactly("2 aborted", "1 aborted", "3 aborted", "tmf FUNCTION_COMPLETE");
+            for (LogicalUnit u : two.core.logicalUnits()) {
+                assertThat(u.taskSet().waitingCount()).isZero();
+                assertThat(u.taskSet().size()).isZero();
+            }
+            lun0.manual = false;
+            lun1.manual = false;
+            for (int lun = 0; lun < 2; lun++) {
+                for (ItNexus nexus : List.of(Harness.NEXUS, Harness.OTHER)) {
+                    assertThat(Harness.sense(two.run(nexus, lun, Cdbs.testUnitReady(), null, 0)))
+                            .as("LUN %d, %s", lun, nexus).isEqualTo(Harness.expected(SenseReason.BUS_DEVICE_RESET_FUNCTION_OCCURRED));
+                }
+            }
+        }
     }
 
     @Test

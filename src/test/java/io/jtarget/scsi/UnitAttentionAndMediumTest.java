@@ -50,6 +50,25 @@ class UnitAttentionAndMediumTest {
     }
 
     @Test
+    void shouldRegisterNexusNeverEstablishedOnItsFirstCommand() {
+        ItNexus unannounced = new ItNexus("iqn.x,i,0x4", Harness.NEXUS.targetPort(), 1);
+        assertThat(Harness.sense(h.run(unannounced, Cdbs.testUnitReady())))
+                .isEqualTo(Harness.expected(SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET));
+        assertThat(h.run(unannounced, Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
+        // INQUIRY registers it too, without reporting the condition.
+        ItNexus inquiring = new ItNexus("iqn.x,i,0x5", Harness.NEXUS.targetPort(), 1);
+        assertThat(h.run(inquiring, Cdbs.inquiry(false, 0, 96)).status()).isEqualTo(ScsiStatus.GOOD);
+        assertThat(h.lu.unitAttentions().isRegistered(inquiring)).isTrue();
+        assertThat(Harness.sense(h.run(inquiring, Cdbs.testUnitReady())))
+                .isEqualTo(Harness.expected(SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET));
+        // A lost nexus that sends a command without being established again learns of the loss.
+        h.core.nexusLost(Harness.OTHER);
+        assertThat(Harness.sense(h.run(Harness.OTHER, Cdbs.testUnitReady())))
+                .isEqualTo(Harness.expected(SenseReason.I_T_NEXUS_LOSS_OCCURRED));
+        assertThat(h.run(Harness.OTHER, Cdbs.testUnitReady()).status()).isEqualTo(ScsiStatus.GOOD);
+    }
+
+    @Test
     void shouldBeNotReadyAfterStopUntilStarted() {
         assertThat(h.run(Cdbs.startStopUnit(false, 0, false, false)).status()).isEqualTo(ScsiStatus.GOOD);
         assertThat(h.device.flushes).isEqualTo(1);
