@@ -205,10 +205,13 @@ final class CommandTable {
         return usage;
     }
 
-    /** @return the descriptor, or null for an unsupported operation code */
+    /**
+     * The descriptor of an opcode without service actions (see {@link #hasServiceActions}).
+     *
+     * @return the descriptor, or null for an unsupported operation code or one with service actions
+     */
     CommandDescriptor lookup(int opcode) {
-        CommandDescriptor d = byOpcode[opcode & 0xff];
-        return d != null ? d : hasServiceActions(opcode) ? UNKNOWN_SERVICE_ACTION : null;
+        return byOpcode[opcode & 0xff];
     }
 
     /**

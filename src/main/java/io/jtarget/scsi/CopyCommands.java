@@ -23,7 +23,6 @@ final class CopyCommands {
     static final int HEADER_LENGTH = 16;
     static final int LIST_ID_USAGE_MASK = 0x18;
     static final int LIST_ID_USAGE_NONE = 0x18;
-    static final int STR = 0x20;
     /** CSCD descriptor codes and lengths (SPC-4 §6.4.5). */
     static final int CSCD_IDENTIFICATION = 0xE4;
     static final int CSCD_DESCRIPTOR_LENGTH = 32;
@@ -35,7 +34,6 @@ final class CopyCommands {
     static final int SEGMENT_BLOCK_TO_BLOCK = 0x02;
     static final int SEGMENT_BLOCK_TO_BLOCK_LENGTH = 0x18;
     static final int SEGMENT_HEADER_LENGTH = 4;
-    static final int SEGMENT_DC = 0x02;
 
     static final int MAX_CSCD_DESCRIPTORS = 16;
     static final int MAX_SEGMENT_DESCRIPTORS = 64;
@@ -175,9 +173,9 @@ final class CopyCommands {
             }
             LogicalUnit src = targets.get(source);
             LogicalUnit dst = targets.get(destination);
-            boolean dc = (list[off + 1] & SEGMENT_DC) != 0;
             int blocks = Bytes.u16(list, off + 10);
-            // DC=0: NUMBER OF BLOCKS counts source blocks; DC=1 destination blocks. Equal sizes are required.
+            // NUMBER OF BLOCKS counts source blocks (DC=0) or destination blocks (DC=1, byte 1 bit 1): with
+            // the equal block sizes required here both mean the same, so DC is not looked at.
             if (src.device().blockSize() != dst.device().blockSize() || (long) blocks * src.device().blockSize() > MAX_SEGMENT_BYTES) {
                 task.fail(SenseReason.INVALID_FIELD_IN_PARAMETER_LIST);
                 return;
