@@ -123,11 +123,8 @@ final class ProvisioningCommands {
         BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE, lease -> BlockIo.run(
                 cb -> device.deallocate(task.command().nexus(), lba, blocks, cb),
                 error -> {
-                    lease.release();
-                    if (error != null) {
-                        LOG.warn("deallocating {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
-                        task.fail(SenseReason.WRITE_ERROR);
-                    } else {
+                    if (!BlockCommands.writeFailed(task, lease, error, "deallocation", lba, blocks)) {
+                        lease.release();
                         then.run();
                     }
                 }));
@@ -188,30 +185,14 @@ final class ProvisioningCommands {
             }
         }
         boolean fua = task.lu().forceUnitAccess(false);
-        BlockCommands.locked(task, lba, count, LbaRangeLock.Mode.SHARED,
-                lease -> writePieces(task, pattern, pieceBlocks, lba, count, fua, lease));
-    }
-
-    private static void writePieces(ScsiTask task, ByteBuf pattern, int pieceBlocks, long lba, long remaining,
-            boolean fua, LbaRangeLock.Lease lease) {
-        BlockDevice device = task.lu().device();
-        int blocks = (int) Math.min(pieceBlocks, remaining);
-        BlockIo.run(
-                cb -> device.write(task.command().nexus(), lba, blocks, pattern, fua, cb),
-                error -> {
-                    if (error != null || remaining == blocks) {
+        BlockCommands.locked(task, lba, count, LbaRangeLock.Mode.SHARED, lease -> BlockIo.writeRepeatedly(
+                device, task.command().nexus(), pattern, pieceBlocks, lba, count, fua, null, error -> {
+                    pattern.release();
+                    if (!BlockCommands.writeFailed(task, lease, error, "WRITE SAME", lba, count)) {
                         lease.release();
-                        pattern.release();
-                        if (error != null) {
-                            LOG.warn("WRITE SAME of {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
-                            task.fail(SenseReason.WRITE_ERROR);
-                        } else {
-                            task.good();
-                        }
-                        return;
+                        task.good();
                     }
-                    writePieces(task, pattern, pieceBlocks, lba + blocks, remaining - blocks, fua, lease);
-                });
+                }));
     }
 
     /**
