@@ -97,8 +97,8 @@ final class CommandTable {
         add(ScsiOpcode.SYNCHRONIZE_CACHE_16, "SYNCHRONIZE CACHE(16)", READ, t -> BlockCommands.synchronizeCache(t, BlockCdbLayout.SIXTEEN), rw16(BlockCommands.SYNC_IMMED));
 
         // Logical block provisioning (SBC-4 §4.7).
-        add(ScsiOpcode.WRITE_SAME_10, "WRITE SAME(10)", WRITE, t -> ProvisioningCommands.writeSame(t, false), rw10(0xFE));
-        add(ScsiOpcode.WRITE_SAME_16, "WRITE SAME(16)", WRITE, t -> ProvisioningCommands.writeSame(t, true), rw16(0xFF));
+        add(ScsiOpcode.WRITE_SAME_10, "WRITE SAME(10)", WRITE, t -> ProvisioningCommands.writeSame(t, BlockCdbLayout.TEN), rw10(0xFE));
+        add(ScsiOpcode.WRITE_SAME_16, "WRITE SAME(16)", WRITE, t -> ProvisioningCommands.writeSame(t, BlockCdbLayout.SIXTEEN), rw16(0xFF));
         addIf(ScsiOpcode.UNMAP, "UNMAP", WRITE, ProvisioningCommands::unmap, LogicalUnit::thinProvisioned,
                 ProvisioningCommands.UNMAP_ANCHOR, 0, 0, 0, 0, 0, FF, FF, CTRL);
 

@@ -135,18 +135,18 @@ final class ProvisioningCommands {
      * With UNMAP=1 on a thin LU the range is deallocated (it then reads as zeros, LBPRZ=1); otherwise the
      * one block of Data-Out (zeros with NDOB=1, WRITE SAME(16) only) is written to every LBA of the range.
      */
-    static void writeSame(ScsiTask task, boolean sixteen) {
+    static void writeSame(ScsiTask task, BlockCdbLayout layout) {
         byte[] cdb = task.cdb();
         BlockDevice device = task.lu().device();
         int flags = Bytes.u8(cdb, BlockCdbLayout.FLAGS_BYTE);
-        boolean ndob = sixteen && (flags & WS_NDOB) != 0;
+        boolean ndob = layout == BlockCdbLayout.SIXTEEN && (flags & WS_NDOB) != 0;
         task.commandTransferLength(ndob ? 0 : device.blockSize());
-        if ((flags & BlockCdbLayout.PROTECT_MASK) != 0 || (flags & WS_OBSOLETE) != 0 || (flags & WS_ANCHOR) != 0) {
+        if (layout.protectFieldSet(cdb) || (flags & WS_OBSOLETE) != 0 || (flags & WS_ANCHOR) != 0) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
-        long lba = sixteen ? Bytes.u64(cdb, 2) : Bytes.u32(cdb, 2);
-        long blocks = sixteen ? Bytes.u32(cdb, 10) : Bytes.u16(cdb, 7);
+        long lba = layout.lba(cdb);
+        long blocks = layout.blocks(cdb);
         long capacity = device.blockCount();
         if (Long.compareUnsigned(lba, capacity) >= 0 || !Cdb.inRange(lba, blocks, capacity)) {
             task.fail(SenseReason.LBA_OUT_OF_RANGE);
