@@ -73,14 +73,14 @@ final class CopyCommands {
             task.good(); // SPC-4 §6.4.1: not an error, no copy
             return;
         }
-        ByteBuf out = task.command().dataOut();
-        if (listLength < HEADER_LENGTH || out == null || out.readableBytes() < listLength
-                || listLength > HEADER_LENGTH + MAX_DESCRIPTOR_LIST_LENGTH) {
+        if (listLength < HEADER_LENGTH || listLength > HEADER_LENGTH + MAX_DESCRIPTOR_LIST_LENGTH) {
             task.fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
             return;
         }
-        byte[] list = new byte[(int) listLength];
-        out.getBytes(out.readerIndex(), list);
+        byte[] list = task.parameterList(listLength); // PARAMETER LIST LENGTH ERROR when less was sent
+        if (list == null) {
+            return;
+        }
         int listId = Bytes.u8(list, 0);
         boolean noListId = (list[1] & LIST_ID_USAGE_MASK) == LIST_ID_USAGE_NONE;
         int cscdLength = Bytes.u16(list, 2);
@@ -230,7 +230,7 @@ final class CopyCommands {
         long srcLba = s.sourceLba() + done;
         long dstLba = s.destinationLba() + done;
         ByteBuf buffer = task.command().allocator().ioBuffer(blocks * src.blockSize());
-        s.source().rangeLock().acquire(srcLba, blocks, LbaRangeLock.Mode.SHARED, readLease -> BlockIo.run(
+        BlockCommands.locked(task, s.source(), srcLba, blocks, LbaRangeLock.Mode.SHARED, readLease -> BlockIo.run(
                 cb -> src.read(task.command().nexus(), srcLba, blocks, buffer, cb),
                 readError -> {
                     readLease.release();
@@ -240,19 +240,21 @@ final class CopyCommands {
                         fail(task, state, SenseReason.COPY_ABORTED_READ_ERROR);
                         return;
                     }
-                    s.destination().rangeLock().acquire(dstLba, blocks, LbaRangeLock.Mode.SHARED, writeLease -> BlockIo.run(
-                            cb -> dst.write(task.command().nexus(), dstLba, blocks, buffer, false, cb),
-                            writeError -> {
-                                writeLease.release();
-                                buffer.release();
-                                if (writeError != null) {
-                                    LOG.warn("EXTENDED COPY write at LBA {} failed on {}", dstLba, dst.describe(), writeError);
-                                    fail(task, state, SenseReason.COPY_ABORTED_WRITE_ERROR);
-                                    return;
-                                }
-                                state.bytesTransferred += (long) blocks * src.blockSize();
-                                copyPiece(task, s, done + blocks, then, state);
-                            }));
+                    BlockCommands.locked(task, s.destination(), dstLba, blocks, LbaRangeLock.Mode.SHARED,
+                            writeLease -> BlockIo.run(
+                                    cb -> dst.write(task.command().nexus(), dstLba, blocks, buffer, false, cb),
+                                    writeError -> {
+                                        writeLease.release();
+                                        buffer.release();
+                                        if (writeError != null) {
+                                            LOG.warn("EXTENDED COPY write at LBA {} failed on {}", dstLba, dst.describe(),
+                                                    writeError);
+                                            fail(task, state, SenseReason.COPY_ABORTED_WRITE_ERROR);
+                                            return;
+                                        }
+                                        state.bytesTransferred += (long) blocks * src.blockSize();
+                                        copyPiece(task, s, done + blocks, then, state);
+                                    }));
                 }));
     }
 
