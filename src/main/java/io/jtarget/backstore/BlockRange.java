@@ -15,16 +15,36 @@ record BlockRange(long offset, int length) {
      *     does not fit one buffer
      */
     static BlockRange of(BlockDevice device, long lba, int blocks) {
-        long blockCount = device.blockCount();
-        if (lba < 0 || blocks < 0 || lba > blockCount || blocks > blockCount - lba) {
-            throw new IndexOutOfBoundsException("blocks [" + lba + ", " + lba + "+" + blocks + ") outside "
-                    + device.describe() + " of " + blockCount + " blocks");
-        }
+        check(device, lba, blocks);
         long length = (long) blocks * device.blockSize();
         if (length > Integer.MAX_VALUE) {
             throw new IndexOutOfBoundsException("transfer of " + blocks + " blocks exceeds one buffer");
         }
         return new BlockRange(lba * device.blockSize(), (int) length);
+    }
+
+    /**
+     * Throws {@link IndexOutOfBoundsException} naming the device unless {@code [lba, lba + blocks)} is
+     * inside {@code [0, blockCount)}; checked without overflow. An empty range at the end is inside.
+     */
+    static void check(BlockDevice device, long lba, long blocks) {
+        long blockCount = device.blockCount();
+        if (lba < 0 || blocks < 0 || lba > blockCount || blocks > blockCount - lba) {
+            throw new IndexOutOfBoundsException("blocks [" + lba + ", " + lba + "+" + blocks + ") outside "
+                    + device.describe() + " of " + blockCount + " blocks");
+        }
+    }
+
+    /**
+     * The arguments of {@link BlockDevice#provisioningStatus}: {@code lba} must be a block of the device
+     * and {@code maxBlocks} positive, else {@link IndexOutOfBoundsException}.
+     */
+    static void checkStatusRequest(BlockDevice device, long lba, long maxBlocks) {
+        if (maxBlocks <= 0) {
+            throw new IndexOutOfBoundsException("status of " + maxBlocks + " blocks at LBA " + lba + " of "
+                    + device.describe());
+        }
+        check(device, lba, 1);
     }
 
     /** Fails unless {@code src} holds at least {@code length} readable bytes. */

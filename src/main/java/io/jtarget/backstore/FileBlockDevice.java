@@ -218,10 +218,7 @@ public final class FileBlockDevice implements BlockDevice {
         long offset;
         long length;
         try {
-            if (lba < 0 || blocks < 0 || lba > blockCount || blocks > blockCount - lba) {
-                throw new IndexOutOfBoundsException("blocks [" + lba + ", " + lba + "+" + blocks + ") outside "
-                        + description + " of " + blockCount + " blocks");
-            }
+            BlockRange.check(this, lba, blocks);
             requireOpen();
             offset = lba * blockSize;
             length = blocks * blockSize;
@@ -248,8 +245,10 @@ public final class FileBlockDevice implements BlockDevice {
     /** Mapped state from the file system: SEEK_DATA / SEEK_HOLE; a block holding any data byte is mapped. */
     @Override
     public void provisioningStatus(ItNexus nexus, long lba, long maxBlocks, ProvisioningCallback done) {
-        if (lba < 0 || lba >= blockCount || maxBlocks <= 0) {
-            done.complete(new IndexOutOfBoundsException("LBA " + lba + " outside " + description), null);
+        try {
+            BlockRange.checkStatusRequest(this, lba, maxBlocks);
+        } catch (IndexOutOfBoundsException e) {
+            done.complete(e, null);
             return;
         }
         long limit = Math.min(maxBlocks, blockCount - lba);

@@ -3,79 +3,39 @@ package io.jtarget.backstore;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * A dedicated Linux file descriptor for the calls the JDK has no API for: {@code fallocate(2)} hole
  * punching and {@code lseek(2)} with {@code SEEK_DATA}/{@code SEEK_HOLE} (thin provisioning of
- * {@link FileBlockDevice}). Bound through the FFM API to the C library; {@link #isAvailable()} is
- * false on other systems, where thin provisioning is simply not offered.
+ * {@link FileBlockDevice}). Bound through the FFM API to the C library ({@link Libc});
+ * {@link #isAvailable()} is false on other systems, where thin provisioning is simply not offered.
  *
- * <p>Thread-safe: positional calls only, the descriptor is closed once.
+ * <p>Thread-safe: positional calls only. Closing waits for calls in progress on other threads (the
+ * backend pool), so the descriptor number can never be reused under a running call, which would
+ * otherwise punch a hole into whatever file was opened next on that number; a call after close
+ * fails with {@link DeviceClosedException}.
  */
 final class NativeFile implements AutoCloseable {
-    /** fcntl.h / linux/falloc.h / errno.h values (identical on every Linux architecture we run on). */
-    static final int O_RDWR = 0x2;
-    static final int O_CLOEXEC = 0x80000;
+    /** linux/falloc.h and unistd.h values (identical on every Linux architecture we run on). */
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
-    static final int ENXIO = 6;
-    static final int EINTR = 4;
-    static final int EOPNOTSUPP = 95;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle FALLOCATE;
-    private static final MethodHandle LSEEK;
-
-    static {
-        MethodHandle open = null;
-        MethodHandle close = null;
-        MethodHandle fallocate = null;
-        MethodHandle lseek = null;
-        if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            try {
-                SymbolLookup libc = LINKER.defaultLookup();
-                Linker.Option errno = Linker.Option.captureCallState("errno");
-                open = LINKER.downcallHandle(libc.findOrThrow("open"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-                        errno, Linker.Option.firstVariadicArg(2));
-                close = LINKER.downcallHandle(libc.findOrThrow("close"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
-                fallocate = LINKER.downcallHandle(libc.findOrThrow("fallocate"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), errno);
-                lseek = LINKER.downcallHandle(libc.findOrThrow("lseek"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                                ValueLayout.JAVA_INT), errno);
-            } catch (RuntimeException | LinkageError e) {
-                open = null; // no usable C library: thin provisioning is not offered
-            }
-        }
-        OPEN = open;
-        CLOSE = close;
-        FALLOCATE = fallocate;
-        LSEEK = lseek;
-    }
+    private static final MethodHandle FALLOCATE = Libc.bind("fallocate",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle LSEEK = Libc.bind("lseek",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT));
 
     private final int fd;
     private final String path;
-    private volatile boolean closed;
+    private final DescriptorUsers users = new DescriptorUsers();
 
     private NativeFile(int fd, String path) {
         this.fd = fd;
@@ -84,7 +44,7 @@ final class NativeFile implements AutoCloseable {
 
     /** True when the C library calls are bound (Linux with native access enabled). */
     static boolean isAvailable() {
-        return OPEN != null;
+        return Libc.available() && FALLOCATE != null && LSEEK != null;
     }
 
     /** Opens {@code path} read-write on a descriptor of its own. */
@@ -93,19 +53,7 @@ final class NativeFile implements AutoCloseable {
             throw new IOException("native file calls are not available on this system");
         }
         String name = path.toAbsolutePath().toString();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment cPath = arena.allocateFrom(name);
-            int fd = (int) OPEN.invokeExact(state, cPath, O_RDWR | O_CLOEXEC);
-            if (fd < 0) {
-                throw new IOException("open(" + name + ") failed: errno " + errno(state));
-            }
-            return new NativeFile(fd, name);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("open(" + name + ") failed", t);
-        }
+        return new NativeFile(Libc.open(name, Libc.O_RDWR), name);
     }
 
     /**
@@ -115,18 +63,19 @@ final class NativeFile implements AutoCloseable {
      * @return false when the file system does not support hole punching (EOPNOTSUPP)
      */
     boolean punchHole(long offset, long length) throws IOException {
+        enter();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
             while (true) {
                 int rc = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
                 if (rc == 0) {
                     return true;
                 }
-                int errno = errno(state);
-                if (errno == EINTR) {
+                int errno = Libc.errno(state);
+                if (errno == Libc.EINTR) {
                     continue;
                 }
-                if (errno == EOPNOTSUPP) {
+                if (errno == Libc.EOPNOTSUPP) {
                     return false;
                 }
                 throw new IOException("fallocate(PUNCH_HOLE, " + offset + ", " + length + ") on " + path
@@ -136,6 +85,8 @@ final class NativeFile implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IOException("fallocate on " + path + " failed", t);
+        } finally {
+            users.exit();
         }
     }
 
@@ -145,14 +96,15 @@ final class NativeFile implements AutoCloseable {
      * @return the resulting offset, or -1 when there is no data at or after {@code offset} (ENXIO)
      */
     long seek(long offset, int whence) throws IOException {
+        enter();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
             long rc = (long) LSEEK.invokeExact(state, fd, offset, whence);
             if (rc >= 0) {
                 return rc;
             }
-            int errno = errno(state);
-            if (errno == ENXIO) {
+            int errno = Libc.errno(state);
+            if (errno == Libc.ENXIO) {
                 return -1;
             }
             throw new IOException("lseek(" + offset + ", " + whence + ") on " + path + " failed: errno " + errno);
@@ -160,26 +112,26 @@ final class NativeFile implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IOException("lseek on " + path + " failed", t);
+        } finally {
+            users.exit();
         }
     }
 
+    private void enter() throws DeviceClosedException {
+        if (!users.enter()) {
+            throw new DeviceClosedException(path);
+        }
+    }
+
+    /** Waits for calls in progress, then closes the descriptor; idempotent. */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
+        if (users.close()) {
+            try {
+                Libc.close(fd);
+            } catch (RuntimeException e) {
+                // Nothing useful to do: the descriptor is gone either way (close(2) never retries).
             }
-            closed = true;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int ignored = (int) CLOSE.invokeExact(state, fd);
-        } catch (Throwable t) {
-            // Nothing useful to do: the descriptor is gone either way (close(2) never retries).
-        }
-    }
-
-    private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
     }
 }

@@ -4,17 +4,14 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * thread wake-ups and their syscalls saved per I/O (seed 002). A miss tells the caller to take the
  * ordinary blocking path on the backend pool.
  *
- * <p>Used through the Java FFM API on a descriptor of its own (O_RDONLY), opened next to the file
- * channel. Where the call is unavailable (not Linux, a kernel before 4.14, a file system without
+ * <p>Used through the Java FFM API ({@link Libc}) on a descriptor of its own (O_RDONLY), opened next
+ * to the file channel. Where the call is unavailable (not Linux, a kernel before 4.14, a file system without
  * non-blocking buffered reads) {@link #open} returns null or the reader turns itself off after the
  * first {@code EOPNOTSUPP}/{@code EINVAL}/{@code ENOSYS}, and every read goes to the pool as before.
  *
@@ -37,23 +34,14 @@ import org.slf4j.LoggerFactory;
 final class NonBlockingFileReader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NonBlockingFileReader.class);
 
-    // <fcntl.h>, <sys/uio.h>, <errno.h> on Linux (the same values on x86-64 and arm64).
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 0x80000;
+    /** {@code <sys/uio.h>} (the same value on x86-64 and arm64). */
     private static final int RWF_NOWAIT = 0x00000008;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
-    private static final int EINVAL = 22;
-    private static final int ENOSYS = 38;
-    private static final int EOPNOTSUPP = 95;
 
     private static final Native NATIVE = Native.load();
 
     private final int fd;
     private final String description;
-    /** Reads in progress; {@link #CLOSED_MARK} once closing began. */
-    private final AtomicInteger users = new AtomicInteger();
-    private static final int CLOSED_MARK = Integer.MIN_VALUE / 2;
+    private final DescriptorUsers users = new DescriptorUsers();
     private volatile boolean disabled;
 
     private NonBlockingFileReader(int fd, String description) {
@@ -67,7 +55,7 @@ final class NonBlockingFileReader implements AutoCloseable {
             return null;
         }
         try {
-            int fd = NATIVE.open(path.toAbsolutePath().toString());
+            int fd = Libc.open(path.toAbsolutePath().toString(), Libc.O_RDONLY);
             return new NonBlockingFileReader(fd, path.toString());
         } catch (IOException e) {
             LOG.debug("non-blocking reads unavailable for {}: {}", path, e.getMessage());
@@ -89,7 +77,7 @@ final class NonBlockingFileReader implements AutoCloseable {
      *     the writer index unspecified)
      */
     boolean tryRead(ByteBuf dst, int length, long position) {
-        if (disabled || dst.nioBufferCount() != 1 || !enter()) {
+        if (disabled || dst.nioBufferCount() != 1 || !users.enter()) {
             return false;
         }
         try {
@@ -111,10 +99,10 @@ final class NonBlockingFileReader implements AutoCloseable {
                     done += n;
                     continue;
                 }
-                if (n == -EINTR) {
+                if (n == -Libc.EINTR) {
                     continue;
                 }
-                if (n == -EOPNOTSUPP || n == -EINVAL || n == -ENOSYS) {
+                if (n == -Libc.EOPNOTSUPP || n == -Libc.EINVAL || n == -Libc.ENOSYS) {
                     disabled = true;
                     LOG.info("non-blocking page-cache reads not supported for {} (errno {}); using the backend pool",
                             description, -n);
@@ -125,32 +113,23 @@ final class NonBlockingFileReader implements AutoCloseable {
             dst.writerIndex(index + length);
             return true;
         } finally {
-            users.decrementAndGet();
+            users.exit();
         }
     }
 
-    private boolean enter() {
-        if (users.incrementAndGet() > 0) {
-            return true;
-        }
-        users.decrementAndGet();
-        return false;
-    }
-
+    /** Waits for reads in progress (they never block, so briefly), then closes the descriptor; idempotent. */
     @Override
     public void close() {
-        if (users.getAndAdd(CLOSED_MARK) < 0) {
-            users.getAndAdd(-CLOSED_MARK); // already closed
-            return;
+        if (users.close()) {
+            try {
+                Libc.close(fd);
+            } catch (RuntimeException e) {
+                LOG.warn("close({}) failed", fd, e);
+            }
         }
-        // Reads in progress never block, so this wait is short.
-        while (users.get() != CLOSED_MARK) {
-            Thread.onSpinWait();
-        }
-        NATIVE.close(fd);
     }
 
-    /** The libc entry points, bound once. */
+    /** The {@code preadv2} entry point, bound once, and per-thread scratch memory for it. */
     private static final class Native {
         // iov_base as a 64-bit integer (LP64 Linux): setting it from a long needs no MemorySegment per read.
         private static final StructLayout IOVEC = MemoryLayout.structLayout(
@@ -158,64 +137,31 @@ final class NonBlockingFileReader implements AutoCloseable {
         private static final VarHandle IOV_BASE = IOVEC.varHandle(MemoryLayout.PathElement.groupElement("iov_base"));
         private static final VarHandle IOV_LEN = IOVEC.varHandle(MemoryLayout.PathElement.groupElement("iov_len"));
 
-        private final MethodHandle open;
         private final MethodHandle preadv2;
-        private final MethodHandle close;
-        private final StructLayout callState = Linker.Option.captureStateLayout();
-        private final VarHandle errno = callState.varHandle(MemoryLayout.PathElement.groupElement("errno"));
         /** Per thread: one iovec and the captured errno, so a read allocates nothing. */
         private final ThreadLocal<MemorySegment[]> scratch;
 
-        private Native(MethodHandle open, MethodHandle preadv2, MethodHandle close) {
-            this.open = open;
+        private Native(MethodHandle preadv2) {
             this.preadv2 = preadv2;
-            this.close = close;
             this.scratch = ThreadLocal.withInitial(() -> {
                 Arena arena = Arena.ofAuto();
-                return new MemorySegment[] {arena.allocate(IOVEC), arena.allocate(callState)};
+                return new MemorySegment[] {arena.allocate(IOVEC), arena.allocate(Libc.CALL_STATE)};
             });
         }
 
         static Native load() {
-            String os = System.getProperty("os.name", "");
-            if (!os.toLowerCase(java.util.Locale.ROOT).contains("linux") || ValueLayout.ADDRESS.byteSize() != Long.BYTES) {
+            if (ValueLayout.ADDRESS.byteSize() != Long.BYTES) {
                 return null;
             }
-            try {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup libc = linker.defaultLookup();
-                Linker.Option errno = Linker.Option.captureCallState("errno");
-                MethodHandle open = linker.downcallHandle(libc.find("open").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                                ValueLayout.JAVA_INT),
-                        errno, Linker.Option.firstVariadicArg(2));
-                MethodHandle preadv2 = linker.downcallHandle(libc.find("preadv2").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-                        errno);
-                MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-                return new Native(open, preadv2, close);
-            } catch (Throwable t) {
-                // No FFM access (--enable-native-access denied), no such symbol, unsupported platform.
-                LOG.debug("preadv2 unavailable: {}", t.toString());
+            MethodHandle preadv2 = Libc.bind("preadv2",
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            if (preadv2 == null) {
+                // Not Linux, no FFM access (--enable-native-access denied), or a C library without preadv2.
+                LOG.debug("preadv2 unavailable");
                 return null;
             }
-        }
-
-        int open(String path) throws IOException {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(callState);
-                int fd = (int) open.invokeExact(state, arena.allocateFrom(path), O_RDONLY | O_CLOEXEC, 0);
-                if (fd < 0) {
-                    throw new IOException("open(" + path + ") failed: errno " + (int) errno.get(state, 0L));
-                }
-                return fd;
-            } catch (IOException | RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IOException(t);
-            }
+            return new Native(preadv2);
         }
 
         /** @return bytes read, 0 at end of file, or minus errno */
@@ -231,15 +177,7 @@ final class NonBlockingFileReader implements AutoCloseable {
             } catch (Throwable t) {
                 throw new IllegalStateException("preadv2 failed", t);
             }
-            return n >= 0 ? n : -(int) errno.get(state, 0L);
-        }
-
-        void close(int fd) {
-            try {
-                int ignored = (int) close.invokeExact(fd);
-            } catch (Throwable t) {
-                LOG.warn("close({}) failed", fd, t);
-            }
+            return n >= 0 ? n : -Libc.errno(state);
         }
     }
 }

@@ -97,10 +97,7 @@ public final class RamBlockDevice implements BlockDevice {
     public void deallocate(ItNexus nexus, long lba, long blocks, IoCallback done) {
         Throwable error = null;
         try {
-            if (lba < 0 || blocks < 0 || lba > blockCount || blocks > blockCount - lba) {
-                throw new IndexOutOfBoundsException("blocks [" + lba + ", " + lba + "+" + blocks + ") outside "
-                        + describe() + " of " + blockCount + " blocks");
-            }
+            BlockRange.check(this, lba, blocks);
             requireOpen();
             long position = lba * blockSize;
             long end = position + blocks * blockSize;
@@ -126,8 +123,10 @@ public final class RamBlockDevice implements BlockDevice {
 
     @Override
     public void provisioningStatus(ItNexus nexus, long lba, long maxBlocks, ProvisioningCallback done) {
-        if (lba < 0 || lba >= blockCount || maxBlocks <= 0) {
-            done.complete(new IndexOutOfBoundsException("LBA " + lba + " outside " + describe()), null);
+        try {
+            BlockRange.checkStatusRequest(this, lba, maxBlocks);
+        } catch (IndexOutOfBoundsException e) {
+            done.complete(e, null);
             return;
         }
         if (closed) {

@@ -40,7 +40,7 @@ final class AtomicCommands {
         int blockSize = device.blockSize();
         int blocks = Bytes.u8(cdb, CAW_BLOCKS_OFFSET);
         task.commandTransferLength(2L * blocks * blockSize);
-        if ((cdb[BlockCdbLayout.FLAGS_BYTE] & BlockCdbLayout.PROTECT_MASK) != 0) {
+        if (BlockCdbLayout.SIXTEEN.protectFieldSet(cdb)) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
@@ -48,7 +48,8 @@ final class AtomicCommands {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
-        long lba = Bytes.u64(cdb, 2);
+        // The LBA and protection fields sit where the 16-byte block commands have them (SBC-4 Table 29).
+        long lba = BlockCdbLayout.SIXTEEN.lba(cdb);
         if (!Cdb.inRange(lba, blocks, device.blockCount())) {
             task.fail(SenseReason.LBA_OUT_OF_RANGE);
             return;
@@ -70,7 +71,7 @@ final class AtomicCommands {
         ByteBuf write = out.slice(out.readerIndex() + bytes, bytes);
         BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE, lease -> readThen(task, lba, blocks, lease,
                 medium -> {
-                    long mismatch = mismatch(medium, verify, bytes);
+                    long mismatch = BlockCommands.mismatch(medium, medium.readerIndex(), verify, verify.readerIndex(), bytes);
                     if (mismatch >= 0) {
                         lease.release();
                         task.fail(SenseReason.MISCOMPARE_DURING_VERIFY, mismatch);
@@ -84,22 +85,13 @@ final class AtomicCommands {
     static void orWrite(ScsiTask task) {
         byte[] cdb = task.cdb();
         BlockDevice device = task.lu().device();
-        long lba = BlockCdbLayout.SIXTEEN.lba(cdb);
-        long cdbBlocks = BlockCdbLayout.SIXTEEN.blocks(cdb);
-        task.commandTransferLength(cdbBlocks * device.blockSize());
-        if (BlockCdbLayout.SIXTEEN.protectFieldSet(cdb)) {
-            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
+        task.commandTransferLength(BlockCdbLayout.SIXTEEN.blocks(cdb) * device.blockSize());
+        BlockCommands.Range range = BlockCommands.parseRange(task, BlockCdbLayout.SIXTEEN, true);
+        if (range == null) {
             return;
         }
-        if (!Cdb.inRange(lba, cdbBlocks, device.blockCount())) {
-            task.fail(SenseReason.LBA_OUT_OF_RANGE);
-            return;
-        }
-        if (cdbBlocks > task.lu().maxTransferBlocks()) {
-            task.fail(SenseReason.INVALID_FIELD_IN_CDB);
-            return;
-        }
-        int blocks = receivedBlocks(task, (int) cdbBlocks);
+        long lba = range.lba();
+        int blocks = BlockCommands.receivedBlocks(task, range.blocks());
         if (blocks == 0) {
             task.good();
             return;
@@ -134,11 +126,12 @@ final class AtomicCommands {
     static void writeAtomic(ScsiTask task) {
         byte[] cdb = task.cdb();
         BlockDevice device = task.lu().device();
-        long lba = Bytes.u64(cdb, 2);
+        // LBA and protection fields as in the 16-byte block commands; the transfer length is not (SBC-4 Table 137).
+        long lba = BlockCdbLayout.SIXTEEN.lba(cdb);
         int boundary = Bytes.u16(cdb, ATOMIC_BOUNDARY_OFFSET);
         int blocks = Bytes.u16(cdb, ATOMIC_TRANSFER_LENGTH_OFFSET);
         task.commandTransferLength((long) blocks * device.blockSize());
-        if ((cdb[BlockCdbLayout.FLAGS_BYTE] & BlockCdbLayout.PROTECT_MASK) != 0 || boundary != 0) {
+        if (BlockCdbLayout.SIXTEEN.protectFieldSet(cdb) || boundary != 0) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
@@ -146,6 +139,8 @@ final class AtomicCommands {
             task.fail(SenseReason.LBA_OUT_OF_RANGE);
             return;
         }
+        // Alignment and granularity are 1 today, so these two never refuse; they tie what the Block Limits
+        // page reports to what is enforced should the constants change.
         if (blocks > maxAtomicTransferBlocks(task.lu()) || lba % ATOMIC_ALIGNMENT != 0
                 || blocks % ATOMIC_TRANSFER_LENGTH_GRANULARITY != 0) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
@@ -155,15 +150,14 @@ final class AtomicCommands {
             task.good();
             return;
         }
-        int bytes = blocks * device.blockSize();
-        ByteBuf out = task.command().dataOut();
-        if (out == null || out.readableBytes() < bytes) {
+        if (BlockCommands.receivedBlocks(task, blocks) < blocks) {
             // Part of an atomic write is not an atomic write: the initiator sent less than the CDB says.
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
         boolean fua = task.lu().forceUnitAccess(BlockCdbLayout.SIXTEEN.fua(cdb));
-        ByteBuf src = out.slice(out.readerIndex(), bytes);
+        // The device writes exactly the range's bytes from the reader index (BlockDevice contract): no slice.
+        ByteBuf src = task.command().dataOut();
         BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE,
                 lease -> writeThenGood(task, lba, blocks, src, fua, lease));
     }
@@ -209,28 +203,14 @@ final class AtomicCommands {
         BlockIo.run(
                 cb -> device.write(task.command().nexus(), lba, blocks, src, fua, cb),
                 error -> {
-                    lease.release();
                     if (releaseAfter != null) {
                         releaseAfter.release();
                     }
-                    if (error != null) {
-                        LOG.warn("write of {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
-                        task.fail(SenseReason.WRITE_ERROR);
-                    } else {
+                    if (!BlockCommands.writeFailed(task, lease, error, "write", lba, blocks)) {
+                        lease.release();
                         task.good();
                     }
                 });
     }
 
-    private static int receivedBlocks(ScsiTask task, int wanted) {
-        ByteBuf out = task.command().dataOut();
-        int available = out == null ? 0 : out.readableBytes();
-        return Math.min(wanted, available / task.lu().device().blockSize());
-    }
-
-    /** Offset of the first byte of {@code expected} that differs from {@code medium}, or -1. */
-    static long mismatch(ByteBuf medium, ByteBuf expected, int length) {
-        // ByteBuffer.mismatch compares in vector-sized strides.
-        return medium.nioBuffer(medium.readerIndex(), length).mismatch(expected.nioBuffer(expected.readerIndex(), length));
-    }
 }

@@ -1,13 +1,17 @@
 package io.jtarget.scsi;
 
 import io.jtarget.backstore.BlockDevice;
+import io.jtarget.backstore.IoCallback;
 import io.netty.buffer.ByteBuf;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Medium access commands of SBC-4: READ, WRITE, VERIFY, WRITE AND VERIFY, PRE-FETCH and
  * SYNCHRONIZE CACHE. Each parses its CDB, checks the range once, then calls the block device.
+ * The range parsing, the range lock and the end of a write are shared with the other commands
+ * that access the medium (atomic, provisioning, copy and sanitize commands).
  */
 final class BlockCommands {
     private static final Logger LOG = LoggerFactory.getLogger(BlockCommands.class);
@@ -22,10 +26,16 @@ final class BlockCommands {
 
     private BlockCommands() {}
 
-    /** The checked LBA range of a block command, or null after the task has been failed. */
-    private record Range(long lba, int blocks) {}
+    /** The checked LBA range of a block command. */
+    record Range(long lba, int blocks) {}
 
-    private static Range parseRange(ScsiTask task, BlockCdbLayout layout, boolean limitTransfer) {
+    /**
+     * Checks a block command's protection field, LBA range and (with {@code limitTransfer}) MAXIMUM
+     * TRANSFER LENGTH.
+     *
+     * @return the range, or null after the task has been failed
+     */
+    static Range parseRange(ScsiTask task, BlockCdbLayout layout, boolean limitTransfer) {
         byte[] cdb = task.cdb();
         LogicalUnit lu = task.lu();
         if (layout.protectFieldSet(cdb)) {
@@ -67,8 +77,7 @@ final class BlockCommands {
      * and callback in one object, so the hottest command allocates one thing here rather than a
      * chain of capturing lambdas.
      */
-    private static final class Read implements java.util.function.Consumer<LbaRangeLock.Lease>, BlockIo.DeviceCall,
-            io.jtarget.backstore.IoCallback {
+    private static final class Read implements Consumer<LbaRangeLock.Lease>, BlockIo.DeviceCall, IoCallback {
         private final ScsiTask task;
         private final BlockDevice device;
         private final long lba;
@@ -96,7 +105,7 @@ final class BlockCommands {
         }
 
         @Override
-        public void start(io.jtarget.backstore.IoCallback callback) {
+        public void start(IoCallback callback) {
             device.read(task.command().nexus(), lba, blocks, data, callback);
         }
 
@@ -114,11 +123,18 @@ final class BlockCommands {
     }
 
     /**
-     * Run {@code body} once {@code [lba, lba + blocks)} is held in {@code mode}; the body must release the
-     * lease when its medium access ends, before it completes the task.
+     * Run {@code body} once {@code [lba, lba + blocks)} of the task's LU is held in {@code mode}; the body must
+     * release the lease when its medium access ends, before it completes the task. A body that throws has the
+     * lease released and the task failed.
      */
-    static void locked(ScsiTask task, long lba, long blocks, LbaRangeLock.Mode mode, java.util.function.Consumer<LbaRangeLock.Lease> body) {
-        task.lu().rangeLock().acquire(lba, blocks, mode, lease -> {
+    static void locked(ScsiTask task, long lba, long blocks, LbaRangeLock.Mode mode, Consumer<LbaRangeLock.Lease> body) {
+        locked(task, task.lu(), lba, blocks, mode, body);
+    }
+
+    /** As {@link #locked(ScsiTask, long, long, LbaRangeLock.Mode, Consumer)}, on the range of another LU {@code lu}. */
+    static void locked(ScsiTask task, LogicalUnit lu, long lba, long blocks, LbaRangeLock.Mode mode,
+            Consumer<LbaRangeLock.Lease> body) {
+        lu.rangeLock().acquire(lba, blocks, mode, lease -> {
             try {
                 body.accept(lease);
             } catch (RuntimeException e) {
@@ -144,24 +160,15 @@ final class BlockCommands {
     static void write(ScsiTask task, BlockCdbLayout layout) {
         task.commandTransferLength(layout.blocks(task.cdb()) * task.lu().device().blockSize());
         boolean fua = task.lu().forceUnitAccess(layout.fua(task.cdb()));
-        writeReceived(task, layout, fua, (lba, blocks, lease) -> {
-            lease.release();
-            task.good();
-        });
-    }
-
-    /** What follows a successful write: the blocks written and their still-held lease. */
-    private interface AfterWrite {
-        void written(long lba, int blocks, LbaRangeLock.Lease lease);
+        writeReceived(task, layout, fua, Write.NO_VERIFY);
     }
 
     /**
-     * The shared part of the writing commands: parse the range, write the whole blocks received
-     * (GOOD at once when none) under a shared lease; a failed write releases the lease and ends the
-     * task with WRITE ERROR, a good one continues with {@code then}.
+     * The shared part of WRITE and WRITE AND VERIFY: parse the range, write the whole blocks received
+     * (GOOD at once when none) under a shared lease; then GOOD, or with {@code verifyBytchk} the blocks
+     * are read back and compared.
      */
-    private static void writeReceived(ScsiTask task, BlockCdbLayout layout, boolean fua, AfterWrite then) {
-        BlockDevice device = task.lu().device();
+    private static void writeReceived(ScsiTask task, BlockCdbLayout layout, boolean fua, int verifyBytchk) {
         Range range = parseRange(task, layout, true);
         if (range == null) {
             return;
@@ -171,18 +178,82 @@ final class BlockCommands {
             task.good();
             return;
         }
-        ByteBuf src = receivedData(task, blocks);
-        locked(task, range.lba(), blocks, LbaRangeLock.Mode.SHARED, lease -> BlockIo.run(
-                cb -> device.write(task.command().nexus(), range.lba(), blocks, src, fua, cb),
-                error -> {
-                    if (error != null) {
-                        lease.release();
-                        LOG.warn("write of {} blocks at LBA {} failed on {}", blocks, range.lba(), device.describe(), error);
-                        task.fail(SenseReason.WRITE_ERROR);
-                    } else {
-                        then.written(range.lba(), blocks, lease);
-                    }
-                }));
+        task.lu().rangeLock().acquire(range.lba(), blocks, LbaRangeLock.Mode.SHARED,
+                new Write(task, range.lba(), blocks, fua, verifyBytchk));
+    }
+
+    /**
+     * One WRITE (or WRITE AND VERIFY) from the moment its range is held: lease continuation, device
+     * call and callback in one object, as {@link Read}. The Data-Out buffer is handed to the device as
+     * it is: a device writes exactly {@code blocks * blockSize} bytes from its reader index and moves
+     * no index (the {@link BlockDevice} contract), so no slice is needed to bound it.
+     */
+    private static final class Write implements Consumer<LbaRangeLock.Lease>, BlockIo.DeviceCall, IoCallback {
+        /** {@link #verifyBytchk} of a plain WRITE: GOOD once written. */
+        static final int NO_VERIFY = -1;
+
+        private final ScsiTask task;
+        private final long lba;
+        private final int blocks;
+        private final boolean fua;
+        private final int verifyBytchk;
+        private LbaRangeLock.Lease lease;
+
+        Write(ScsiTask task, long lba, int blocks, boolean fua, int verifyBytchk) {
+            this.task = task;
+            this.lba = lba;
+            this.blocks = blocks;
+            this.fua = fua;
+            this.verifyBytchk = verifyBytchk;
+        }
+
+        /** The range is held: write it (as {@link #locked} would, without its wrapper). */
+        @Override
+        public void accept(LbaRangeLock.Lease granted) {
+            lease = granted;
+            try {
+                BlockIo.run(this, this);
+            } catch (RuntimeException e) {
+                failWhileHolding(task, lba, blocks, granted, e);
+            }
+        }
+
+        @Override
+        public void start(IoCallback callback) {
+            ScsiCommand command = task.command();
+            task.lu().device().write(command.nexus(), lba, blocks, command.dataOut(), fua, callback);
+        }
+
+        @Override
+        public void complete(Throwable error) {
+            if (writeFailed(task, lease, error, "write", lba, blocks)) {
+                return;
+            }
+            if (verifyBytchk == NO_VERIFY) {
+                lease.release();
+                task.good();
+            } else {
+                readAndCompare(task, new Range(lba, blocks), verifyBytchk, lease);
+            }
+        }
+    }
+
+    /**
+     * The end of a medium write made under {@code lease}: when it failed, releases the lease, logs and ends
+     * the task with WRITE ERROR.
+     *
+     * @return true when the write failed (all is done); false when it succeeded: the lease is still held
+     *     and the caller continues
+     */
+    static boolean writeFailed(ScsiTask task, LbaRangeLock.Lease lease, Throwable error, String what, long lba,
+            long blocks) {
+        if (error == null) {
+            return false;
+        }
+        lease.release();
+        LOG.warn("{} of {} blocks at LBA {} failed on {}", what, blocks, lba, task.lu().device().describe(), error);
+        task.fail(SenseReason.WRITE_ERROR);
+        return true;
     }
 
     /**
@@ -226,8 +297,7 @@ final class BlockCommands {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
-        writeReceived(task, layout, true, (lba, blocks, lease) ->
-                readAndCompare(task, new Range(lba, blocks), bytchk, lease));
+        writeReceived(task, layout, true, bytchk);
     }
 
     private static void readAndCompare(ScsiTask task, Range range, int bytchk) {
@@ -281,30 +351,24 @@ final class BlockCommands {
         return -1;
     }
 
-    private static long mismatch(ByteBuf a, int aOffset, ByteBuf b, int bOffset, int length) {
-        int i = 0;
-        for (; i + Long.BYTES <= length; i += Long.BYTES) {
-            if (a.getLong(aOffset + i) != b.getLong(bOffset + i)) {
-                break;
-            }
+    /**
+     * Offset of the first differing byte of {@code a} at {@code aIndex} and {@code b} at {@code bIndex}
+     * over {@code length} bytes, or -1 when they are equal (or {@code length} is 0). Indices are absolute;
+     * neither buffer's indices move.
+     */
+    static long mismatch(ByteBuf a, int aIndex, ByteBuf b, int bIndex, int length) {
+        if (length == 0) {
+            return -1;
         }
-        for (; i < length; i++) {
-            if (a.getByte(aOffset + i) != b.getByte(bOffset + i)) {
-                return i;
-            }
-        }
-        return -1;
+        // ByteBuffer.mismatch compares in vector-sized strides.
+        return a.nioBuffer(aIndex, length).mismatch(b.nioBuffer(bIndex, length));
     }
 
-    private static int receivedBlocks(ScsiTask task, int wanted) {
+    /** The whole blocks of Data-Out received, at most {@code wanted}. */
+    static int receivedBlocks(ScsiTask task, int wanted) {
         ByteBuf out = task.command().dataOut();
         int available = out == null ? 0 : out.readableBytes();
         return Math.min(wanted, available / task.lu().device().blockSize());
-    }
-
-    private static ByteBuf receivedData(ScsiTask task, int blocks) {
-        ByteBuf out = task.command().dataOut();
-        return out.slice(out.readerIndex(), blocks * task.lu().device().blockSize());
     }
 
     /**

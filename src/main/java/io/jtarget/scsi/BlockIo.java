@@ -1,7 +1,10 @@
 package io.jtarget.scsi;
 
+import io.jtarget.backstore.BlockDevice;
 import io.jtarget.backstore.IoCallback;
+import io.netty.buffer.ByteBuf;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +32,72 @@ final class BlockIo {
                 done.complete(e);
             } else {
                 LOG.error("block device threw after completing an I/O", e);
+            }
+        }
+    }
+
+    /**
+     * Writes the first {@code pieceBlocks} blocks of {@code piece} (from its reader index) over and over across
+     * {@code [lba, lba + blocks)}, one device write after the other (the last one shorter where the range ends):
+     * WRITE SAME and SANITIZE OVERWRITE. {@code progress}, when given, hears the LBA reached after each write;
+     * {@code done} gets the first error, or null once every block is written. The buffer stays the caller's.
+     */
+    static void writeRepeatedly(BlockDevice device, ItNexus nexus, ByteBuf piece, int pieceBlocks, long lba, long blocks,
+            boolean fua, LongConsumer progress, IoCallback done) {
+        if (blocks <= 0) {
+            done.complete(null);
+            return;
+        }
+        new RepeatedWrite(device, nexus, piece, pieceBlocks, lba, blocks, fua, progress, done).next();
+    }
+
+    /** The state of {@link #writeRepeatedly}: one object for the whole range, whatever the number of pieces. */
+    private static final class RepeatedWrite implements DeviceCall, IoCallback {
+        private final BlockDevice device;
+        private final ItNexus nexus;
+        private final ByteBuf piece;
+        private final int pieceBlocks;
+        private final boolean fua;
+        private final LongConsumer progress;
+        private final IoCallback done;
+        private long lba;
+        private long remaining;
+        private int blocks;
+
+        RepeatedWrite(BlockDevice device, ItNexus nexus, ByteBuf piece, int pieceBlocks, long lba, long remaining,
+                boolean fua, LongConsumer progress, IoCallback done) {
+            this.device = device;
+            this.nexus = nexus;
+            this.piece = piece;
+            this.pieceBlocks = pieceBlocks;
+            this.lba = lba;
+            this.remaining = remaining;
+            this.fua = fua;
+            this.progress = progress;
+            this.done = done;
+        }
+
+        void next() {
+            blocks = (int) Math.min(pieceBlocks, remaining);
+            run(this, this);
+        }
+
+        @Override
+        public void start(IoCallback callback) {
+            device.write(nexus, lba, blocks, piece, fua, callback);
+        }
+
+        @Override
+        public void complete(Throwable error) {
+            lba += blocks;
+            remaining -= blocks;
+            if (progress != null) {
+                progress.accept(lba);
+            }
+            if (error != null || remaining == 0) {
+                done.complete(error);
+            } else {
+                next();
             }
         }
     }

@@ -97,8 +97,8 @@ final class CommandTable {
         add(ScsiOpcode.SYNCHRONIZE_CACHE_16, "SYNCHRONIZE CACHE(16)", READ, t -> BlockCommands.synchronizeCache(t, BlockCdbLayout.SIXTEEN), rw16(BlockCommands.SYNC_IMMED));
 
         // Logical block provisioning (SBC-4 §4.7).
-        add(ScsiOpcode.WRITE_SAME_10, "WRITE SAME(10)", WRITE, t -> ProvisioningCommands.writeSame(t, false), rw10(0xFE));
-        add(ScsiOpcode.WRITE_SAME_16, "WRITE SAME(16)", WRITE, t -> ProvisioningCommands.writeSame(t, true), rw16(0xFF));
+        add(ScsiOpcode.WRITE_SAME_10, "WRITE SAME(10)", WRITE, t -> ProvisioningCommands.writeSame(t, BlockCdbLayout.TEN), rw10(0xFE));
+        add(ScsiOpcode.WRITE_SAME_16, "WRITE SAME(16)", WRITE, t -> ProvisioningCommands.writeSame(t, BlockCdbLayout.SIXTEEN), rw16(0xFF));
         addIf(ScsiOpcode.UNMAP, "UNMAP", WRITE, ProvisioningCommands::unmap, LogicalUnit::thinProvisioned,
                 ProvisioningCommands.UNMAP_ANCHOR, 0, 0, 0, 0, 0, FF, FF, CTRL);
 
@@ -205,10 +205,13 @@ final class CommandTable {
         return usage;
     }
 
-    /** @return the descriptor, or null for an unsupported operation code */
+    /**
+     * The descriptor of an opcode without service actions (see {@link #hasServiceActions}).
+     *
+     * @return the descriptor, or null for an unsupported operation code or one with service actions
+     */
     CommandDescriptor lookup(int opcode) {
-        CommandDescriptor d = byOpcode[opcode & 0xff];
-        return d != null ? d : hasServiceActions(opcode) ? UNKNOWN_SERVICE_ACTION : null;
+        return byOpcode[opcode & 0xff];
     }
 
     /**

@@ -23,7 +23,6 @@ final class CopyCommands {
     static final int HEADER_LENGTH = 16;
     static final int LIST_ID_USAGE_MASK = 0x18;
     static final int LIST_ID_USAGE_NONE = 0x18;
-    static final int STR = 0x20;
     /** CSCD descriptor codes and lengths (SPC-4 §6.4.5). */
     static final int CSCD_IDENTIFICATION = 0xE4;
     static final int CSCD_DESCRIPTOR_LENGTH = 32;
@@ -35,7 +34,6 @@ final class CopyCommands {
     static final int SEGMENT_BLOCK_TO_BLOCK = 0x02;
     static final int SEGMENT_BLOCK_TO_BLOCK_LENGTH = 0x18;
     static final int SEGMENT_HEADER_LENGTH = 4;
-    static final int SEGMENT_DC = 0x02;
 
     static final int MAX_CSCD_DESCRIPTORS = 16;
     static final int MAX_SEGMENT_DESCRIPTORS = 64;
@@ -75,14 +73,14 @@ final class CopyCommands {
             task.good(); // SPC-4 §6.4.1: not an error, no copy
             return;
         }
-        ByteBuf out = task.command().dataOut();
-        if (listLength < HEADER_LENGTH || out == null || out.readableBytes() < listLength
-                || listLength > HEADER_LENGTH + MAX_DESCRIPTOR_LIST_LENGTH) {
+        if (listLength < HEADER_LENGTH || listLength > HEADER_LENGTH + MAX_DESCRIPTOR_LIST_LENGTH) {
             task.fail(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
             return;
         }
-        byte[] list = new byte[(int) listLength];
-        out.getBytes(out.readerIndex(), list);
+        byte[] list = task.parameterList(listLength); // PARAMETER LIST LENGTH ERROR when less was sent
+        if (list == null) {
+            return;
+        }
         int listId = Bytes.u8(list, 0);
         boolean noListId = (list[1] & LIST_ID_USAGE_MASK) == LIST_ID_USAGE_NONE;
         int cscdLength = Bytes.u16(list, 2);
@@ -175,9 +173,9 @@ final class CopyCommands {
             }
             LogicalUnit src = targets.get(source);
             LogicalUnit dst = targets.get(destination);
-            boolean dc = (list[off + 1] & SEGMENT_DC) != 0;
             int blocks = Bytes.u16(list, off + 10);
-            // DC=0: NUMBER OF BLOCKS counts source blocks; DC=1 destination blocks. Equal sizes are required.
+            // NUMBER OF BLOCKS counts source blocks (DC=0) or destination blocks (DC=1, byte 1 bit 1): with
+            // the equal block sizes required here both mean the same, so DC is not looked at.
             if (src.device().blockSize() != dst.device().blockSize() || (long) blocks * src.device().blockSize() > MAX_SEGMENT_BYTES) {
                 task.fail(SenseReason.INVALID_FIELD_IN_PARAMETER_LIST);
                 return;
@@ -232,7 +230,7 @@ final class CopyCommands {
         long srcLba = s.sourceLba() + done;
         long dstLba = s.destinationLba() + done;
         ByteBuf buffer = task.command().allocator().ioBuffer(blocks * src.blockSize());
-        s.source().rangeLock().acquire(srcLba, blocks, LbaRangeLock.Mode.SHARED, readLease -> BlockIo.run(
+        BlockCommands.locked(task, s.source(), srcLba, blocks, LbaRangeLock.Mode.SHARED, readLease -> BlockIo.run(
                 cb -> src.read(task.command().nexus(), srcLba, blocks, buffer, cb),
                 readError -> {
                     readLease.release();
@@ -242,19 +240,21 @@ final class CopyCommands {
                         fail(task, state, SenseReason.COPY_ABORTED_READ_ERROR);
                         return;
                     }
-                    s.destination().rangeLock().acquire(dstLba, blocks, LbaRangeLock.Mode.SHARED, writeLease -> BlockIo.run(
-                            cb -> dst.write(task.command().nexus(), dstLba, blocks, buffer, false, cb),
-                            writeError -> {
-                                writeLease.release();
-                                buffer.release();
-                                if (writeError != null) {
-                                    LOG.warn("EXTENDED COPY write at LBA {} failed on {}", dstLba, dst.describe(), writeError);
-                                    fail(task, state, SenseReason.COPY_ABORTED_WRITE_ERROR);
-                                    return;
-                                }
-                                state.bytesTransferred += (long) blocks * src.blockSize();
-                                copyPiece(task, s, done + blocks, then, state);
-                            }));
+                    BlockCommands.locked(task, s.destination(), dstLba, blocks, LbaRangeLock.Mode.SHARED,
+                            writeLease -> BlockIo.run(
+                                    cb -> dst.write(task.command().nexus(), dstLba, blocks, buffer, false, cb),
+                                    writeError -> {
+                                        writeLease.release();
+                                        buffer.release();
+                                        if (writeError != null) {
+                                            LOG.warn("EXTENDED COPY write at LBA {} failed on {}", dstLba, dst.describe(),
+                                                    writeError);
+                                            fail(task, state, SenseReason.COPY_ABORTED_WRITE_ERROR);
+                                            return;
+                                        }
+                                        state.bytesTransferred += (long) blocks * src.blockSize();
+                                        copyPiece(task, s, done + blocks, then, state);
+                                    }));
                 }));
     }
 

@@ -1,6 +1,7 @@
 package io.jtarget.scsi;
 
 import io.jtarget.backstore.BlockDevice;
+import io.jtarget.backstore.IoCallback;
 import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,12 +119,8 @@ final class MediumCommands {
         return true;
     }
 
-    private interface Operation {
-        void start(io.jtarget.backstore.IoCallback done);
-    }
-
     /** Runs the operation with the whole LU held exclusively; GOOD before (IMMED) or after. */
-    private static void run(ScsiTask task, boolean immed, boolean ause, Operation operation) {
+    private static void run(ScsiTask task, boolean immed, boolean ause, BlockIo.DeviceCall operation) {
         long capacity = task.lu().device().blockCount();
         LogicalUnit lu = task.lu();
         lu.sanitizeProgress(0);
@@ -135,7 +132,7 @@ final class MediumCommands {
         }
         // SBC-4 §4.11.1: once the sanitize completes the old data must not be recoverable from the
         // medium, so the overwritten or deallocated blocks are flushed before the sanitize ends.
-        Operation durable = done -> operation.start(error -> {
+        BlockIo.DeviceCall durable = done -> operation.start(error -> {
             if (error != null) {
                 done.complete(error);
             } else {
@@ -161,7 +158,7 @@ final class MediumCommands {
     }
 
     private static void overwritePass(ScsiTask task, byte[] pattern, boolean invert, int pass, int count,
-            io.jtarget.backstore.IoCallback done) {
+            IoCallback done) {
         if (pass == count) {
             done.complete(null);
             return;
@@ -182,30 +179,16 @@ final class MediumCommands {
         }
         long total = device.blockCount() * count;
         long before = device.blockCount() * pass;
-        writeFrom(task, piece, pieceBlocks, 0, device.blockCount(), written -> task.lu().sanitizeProgress(
-                (int) ((before + written) * 65536 / total)), error -> {
-            piece.release();
-            if (error != null) {
-                done.complete(error);
-            } else {
-                overwritePass(task, pattern, invert, pass + 1, count, done);
-            }
-        });
-    }
-
-    private static void writeFrom(ScsiTask task, ByteBuf piece, int pieceBlocks, long lba, long remaining,
-            java.util.function.LongConsumer progress, io.jtarget.backstore.IoCallback done) {
-        BlockDevice device = task.lu().device();
-        int blocks = (int) Math.min(pieceBlocks, remaining);
         // FUA: each piece reaches the medium before the next is written, so the sanitize progresses at
         // the medium's pace and does not fill the page cache with the whole LU's dirty data.
-        BlockIo.run(cb -> device.write(task.command().nexus(), lba, blocks, piece, true, cb), error -> {
-            progress.accept(lba + blocks);
-            if (error != null || remaining == blocks) {
-                done.complete(error);
-            } else {
-                writeFrom(task, piece, pieceBlocks, lba + blocks, remaining - blocks, progress, done);
-            }
-        });
+        BlockIo.writeRepeatedly(device, task.command().nexus(), piece, pieceBlocks, 0, device.blockCount(), true,
+                written -> task.lu().sanitizeProgress((int) ((before + written) * 65536 / total)), error -> {
+                    piece.release();
+                    if (error != null) {
+                        done.complete(error);
+                    } else {
+                        overwritePass(task, pattern, invert, pass + 1, count, done);
+                    }
+                });
     }
 }

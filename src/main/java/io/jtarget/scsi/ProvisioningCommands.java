@@ -123,11 +123,8 @@ final class ProvisioningCommands {
         BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE, lease -> BlockIo.run(
                 cb -> device.deallocate(task.command().nexus(), lba, blocks, cb),
                 error -> {
-                    lease.release();
-                    if (error != null) {
-                        LOG.warn("deallocating {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
-                        task.fail(SenseReason.WRITE_ERROR);
-                    } else {
+                    if (!BlockCommands.writeFailed(task, lease, error, "deallocation", lba, blocks)) {
+                        lease.release();
                         then.run();
                     }
                 }));
@@ -138,18 +135,18 @@ final class ProvisioningCommands {
      * With UNMAP=1 on a thin LU the range is deallocated (it then reads as zeros, LBPRZ=1); otherwise the
      * one block of Data-Out (zeros with NDOB=1, WRITE SAME(16) only) is written to every LBA of the range.
      */
-    static void writeSame(ScsiTask task, boolean sixteen) {
+    static void writeSame(ScsiTask task, BlockCdbLayout layout) {
         byte[] cdb = task.cdb();
         BlockDevice device = task.lu().device();
         int flags = Bytes.u8(cdb, BlockCdbLayout.FLAGS_BYTE);
-        boolean ndob = sixteen && (flags & WS_NDOB) != 0;
+        boolean ndob = layout == BlockCdbLayout.SIXTEEN && (flags & WS_NDOB) != 0;
         task.commandTransferLength(ndob ? 0 : device.blockSize());
-        if ((flags & BlockCdbLayout.PROTECT_MASK) != 0 || (flags & WS_OBSOLETE) != 0 || (flags & WS_ANCHOR) != 0) {
+        if (layout.protectFieldSet(cdb) || (flags & WS_OBSOLETE) != 0 || (flags & WS_ANCHOR) != 0) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
-        long lba = sixteen ? Bytes.u64(cdb, 2) : Bytes.u32(cdb, 2);
-        long blocks = sixteen ? Bytes.u32(cdb, 10) : Bytes.u16(cdb, 7);
+        long lba = layout.lba(cdb);
+        long blocks = layout.blocks(cdb);
         long capacity = device.blockCount();
         if (Long.compareUnsigned(lba, capacity) >= 0 || !Cdb.inRange(lba, blocks, capacity)) {
             task.fail(SenseReason.LBA_OUT_OF_RANGE);
@@ -188,30 +185,14 @@ final class ProvisioningCommands {
             }
         }
         boolean fua = task.lu().forceUnitAccess(false);
-        BlockCommands.locked(task, lba, count, LbaRangeLock.Mode.SHARED,
-                lease -> writePieces(task, pattern, pieceBlocks, lba, count, fua, lease));
-    }
-
-    private static void writePieces(ScsiTask task, ByteBuf pattern, int pieceBlocks, long lba, long remaining,
-            boolean fua, LbaRangeLock.Lease lease) {
-        BlockDevice device = task.lu().device();
-        int blocks = (int) Math.min(pieceBlocks, remaining);
-        BlockIo.run(
-                cb -> device.write(task.command().nexus(), lba, blocks, pattern, fua, cb),
-                error -> {
-                    if (error != null || remaining == blocks) {
+        BlockCommands.locked(task, lba, count, LbaRangeLock.Mode.SHARED, lease -> BlockIo.writeRepeatedly(
+                device, task.command().nexus(), pattern, pieceBlocks, lba, count, fua, null, error -> {
+                    pattern.release();
+                    if (!BlockCommands.writeFailed(task, lease, error, "WRITE SAME", lba, count)) {
                         lease.release();
-                        pattern.release();
-                        if (error != null) {
-                            LOG.warn("WRITE SAME of {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
-                            task.fail(SenseReason.WRITE_ERROR);
-                        } else {
-                            task.good();
-                        }
-                        return;
+                        task.good();
                     }
-                    writePieces(task, pattern, pieceBlocks, lba + blocks, remaining - blocks, fua, lease);
-                });
+                }));
     }
 
     /**

@@ -41,10 +41,8 @@ final class ScsiOpcode {
     static final int PERSISTENT_RESERVE_IN = 0x5E;
     static final int PERSISTENT_RESERVE_OUT = 0x5F;
     static final int MAINTENANCE_IN = 0xA3;
-    static final int MAINTENANCE_OUT = 0xA4;
-    /** MAINTENANCE IN / OUT service actions (SPC-5 Annex E): REPORT / SET TARGET PORT GROUPS. */
+    /** MAINTENANCE IN service action REPORT TARGET PORT GROUPS (SPC-5 Annex E). */
     static final int SA_REPORT_TARGET_PORT_GROUPS = 0x0A;
-    static final int SA_SET_TARGET_PORT_GROUPS = 0x0A;
 
     // Thin provisioning, atomic, copy and media commands (SBC-4, SPC-5 §6.4).
     static final int READ_DEFECT_DATA_10 = 0x37;
@@ -70,7 +68,6 @@ final class ScsiOpcode {
     static final int SA_EXTENDED_COPY_LID1 = 0x00;
     /** RECEIVE COPY RESULTS service actions (SPC-4 §6.18 Table 240). */
     static final int SA_COPY_STATUS = 0x00;
-    static final int SA_RECEIVE_DATA = 0x01;
     static final int SA_OPERATING_PARAMETERS = 0x03;
     static final int SA_FAILED_SEGMENT_DETAILS = 0x04;
     /** SANITIZE service actions (SBC-4 §5.30 Table 130). */

@@ -2,6 +2,9 @@ package io.jtarget.scsi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -194,6 +197,33 @@ class BlockCommandsTest {
             assertThat(Bytes.u64(Harness.data(big.run(Cdbs.readCapacity16(32))), 0)).isEqualTo(0x1_0000_0000L);
         } finally {
             big.close();
+        }
+    }
+
+    @Test
+    void shouldFindTheFirstDifferingByteAtAbsoluteIndicesWithoutMovingThem() {
+        byte[] bytes = pattern(300, 4);
+        ByteBuf a = Unpooled.wrappedBuffer(bytes);
+        ByteBuf b = Unpooled.directBuffer(310).writeZero(10).writeBytes(bytes);
+        // b split over two components, so the comparison spans a component boundary.
+        CompositeByteBuf split = Unpooled.compositeBuffer()
+                .addComponents(true, b.retainedSlice(0, 150), b.retainedSlice(150, 160));
+        try {
+            assertThat(BlockCommands.mismatch(a, 0, b, 10, 300)).isEqualTo(-1);
+            assertThat(BlockCommands.mismatch(a, 0, split, 10, 300)).isEqualTo(-1);
+            b.setByte(10 + 299, b.getByte(10 + 299) ^ 1); // the last byte: past every 8-byte word
+            assertThat(BlockCommands.mismatch(a, 0, b, 10, 300)).isEqualTo(299);
+            assertThat(BlockCommands.mismatch(a, 0, split, 10, 300)).isEqualTo(299);
+            b.setByte(10 + 3, b.getByte(10 + 3) ^ 0x80);
+            assertThat(BlockCommands.mismatch(a, 0, b, 10, 300)).isEqualTo(3);
+            assertThat(BlockCommands.mismatch(a, 4, b, 14, 200)).isEqualTo(-1);
+            assertThat(BlockCommands.mismatch(a, 0, null, 0, 0)).as("nothing to compare").isEqualTo(-1);
+            assertThat(a.readerIndex()).isZero();
+            assertThat(b.readerIndex()).isZero();
+            assertThat(b.writerIndex()).isEqualTo(310);
+        } finally {
+            split.release();
+            b.release();
         }
     }
 }

@@ -133,6 +133,46 @@ final class Cdbs {
         return list;
     }
 
+    /** UNMAP (SBC-4 §5.28 Table 103). */
+    static byte[] unmap(int listLength) {
+        byte[] c = new byte[10];
+        c[0] = (byte) ScsiOpcode.UNMAP;
+        Bytes.putU16(c, 7, listLength);
+        return c;
+    }
+
+    /** UNMAP parameter list (SBC-4 §5.28.2): one block descriptor per LBA and count pair. */
+    static byte[] unmapList(long... lbaAndCount) {
+        int n = lbaAndCount.length / 2;
+        byte[] list = new byte[8 + 16 * n];
+        Bytes.putU16(list, 0, list.length - 2);
+        Bytes.putU16(list, 2, 16 * n);
+        for (int i = 0; i < n; i++) {
+            Bytes.putU64(list, 8 + 16 * i, lbaAndCount[2 * i]);
+            Bytes.putU32(list, 8 + 16 * i + 8, lbaAndCount[2 * i + 1]);
+        }
+        return list;
+    }
+
+    /** GET LBA STATUS (SBC-4 §5.9 Table 39). */
+    static byte[] getLbaStatus(long lba, int allocation) {
+        byte[] c = new byte[16];
+        c[0] = (byte) ScsiOpcode.SERVICE_ACTION_IN_16;
+        c[1] = (byte) ScsiOpcode.SA_GET_LBA_STATUS;
+        Bytes.putU64(c, 2, lba);
+        Bytes.putU32(c, 10, allocation);
+        return c;
+    }
+
+    /** COMPARE AND WRITE (SBC-4 §5.3 Table 29). */
+    static byte[] compareAndWrite(long lba, int blocks) {
+        byte[] c = new byte[16];
+        c[0] = (byte) ScsiOpcode.COMPARE_AND_WRITE;
+        Bytes.putU64(c, 2, lba);
+        c[AtomicCommands.CAW_BLOCKS_OFFSET] = (byte) blocks;
+        return c;
+    }
+
     /** WRITE ATOMIC(16) (SBC-4 §5.46 Table 137). */
     static byte[] writeAtomic16(long lba, int boundary, int blocks, int flags) {
         byte[] c = new byte[16];

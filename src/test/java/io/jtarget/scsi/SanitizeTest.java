@@ -16,8 +16,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SanitizeTest {
     private static final int BS = 512;
     private static final byte[] PATTERN = {0x0F, 0x33, 0x5A};
-    /** MEDIUM ERROR, SANITIZE COMMAND FAILED (ASC/ASCQ 31h/03h, SPC-5 Annex F); no SenseReason has it. */
-    private static final int[] SANITIZE_COMMAND_FAILED = {SenseKey.MEDIUM_ERROR, 0x31, 0x03};
 
     private final List<Harness> harnesses = new ArrayList<>();
 
@@ -395,7 +393,9 @@ class SanitizeTest {
         h.device.failNext = true;
         ScsiResponse r = overwrite(h, false, Cdbs.overwriteParameters(false, 1, PATTERN));
         assertThat(r.status()).isEqualTo(ScsiStatus.CHECK_CONDITION);
-        assertThat(Harness.sense(r)[0]).isEqualTo(SenseKey.MEDIUM_ERROR);
+        assertThat(Harness.sense(r)).isEqualTo(Harness.expected(SenseReason.SANITIZE_COMMAND_FAILED));
+        // MEDIUM ERROR, SANITIZE COMMAND FAILED: ASC/ASCQ 31h/03h (SPC-5 Annex F).
+        assertThat(Harness.expected(SenseReason.SANITIZE_COMMAND_FAILED)).containsExactly(SenseKey.MEDIUM_ERROR, 0x31, 0x03);
         assertThat(h.lu.sanitizing()).isFalse();
         // The LU range is free again: a later sanitize runs.
         assertThat(overwrite(h, false, Cdbs.overwriteParameters(false, 1, PATTERN)).status()).isEqualTo(ScsiStatus.GOOD);
@@ -407,10 +407,10 @@ class SanitizeTest {
         h.device.failNext = true;
         byte[] list = Cdbs.overwriteParameters(false, 1, PATTERN);
         ScsiResponse failed = h.runWithData(Cdbs.sanitize(ScsiOpcode.SA_SANITIZE_OVERWRITE, false, true, list.length), list);
-        assertThat(Harness.sense(failed)).isEqualTo(SANITIZE_COMMAND_FAILED);
+        assertThat(Harness.sense(failed)).isEqualTo(Harness.expected(SenseReason.SANITIZE_COMMAND_FAILED));
         // SBC-4 §4.11: after a failed sanitize the medium is not accessible until the failure is exited: by a
         // sanitize that completes without error or, when AUSE was one, by EXIT FAILURE MODE.
-        assertThat(Harness.sense(h.run(Cdbs.rw10(ScsiOpcode.READ_10, 0, 1, 0)))).isEqualTo(SANITIZE_COMMAND_FAILED);
+        assertThat(Harness.sense(h.run(Cdbs.rw10(ScsiOpcode.READ_10, 0, 1, 0)))).isEqualTo(Harness.expected(SenseReason.SANITIZE_COMMAND_FAILED));
         assertThat(h.run(Cdbs.sanitize(ScsiOpcode.SA_SANITIZE_EXIT_FAILURE_MODE, false, false, 0)).status())
                 .isEqualTo(ScsiStatus.GOOD);
         assertThat(h.run(Cdbs.rw10(ScsiOpcode.READ_10, 0, 1, 0)).status()).isEqualTo(ScsiStatus.GOOD);
