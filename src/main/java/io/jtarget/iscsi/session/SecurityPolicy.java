@@ -102,10 +102,20 @@ public final class SecurityPolicy {
             java.util.function.BiPredicate<SessionType, Optional<String>> scope, SecureRandom random) {
         Set<ChapAlgorithm> algorithms = EnumSet.noneOf(ChapAlgorithm.class);
         for (ChapDigest d : auth.algorithms()) {
-            algorithms.add(ChapAlgorithm.byName(d.configName()).orElseThrow());
+            algorithms.add(algorithm(d));
         }
         return new ChapAuthenticator(credentials(chap), auth.mutualChap().map(SecurityPolicy::credentials),
                 algorithms, scope, random);
+    }
+
+    /** The configured digest as the protocol's CHAP_A algorithm; a new digest fails to compile here. */
+    static ChapAlgorithm algorithm(ChapDigest digest) {
+        return switch (digest) {
+            case SHA3_256 -> ChapAlgorithm.SHA3_256;
+            case SHA_256 -> ChapAlgorithm.SHA_256;
+            case SHA_1 -> ChapAlgorithm.SHA_1;
+            case MD5 -> ChapAlgorithm.MD5;
+        };
     }
 
     private static ChapAuthenticator.Credentials credentials(ChapCredentials c) {
