@@ -40,11 +40,6 @@ public final class IscsiServerContext {
     private final ConnectionLimits connectionLimits;
     private final ConnectionAdmission admission;
 
-    /** Open targets: no authentication, any initiator, default connection limits. */
-    public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels) {
-        this(targets, limits, channels, SecurityPolicy.open(), ConnectionLimits.defaults());
-    }
-
     public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels,
             SecurityPolicy security, ConnectionLimits connectionLimits) {
         Map<String, ExportedTarget> byName = new LinkedHashMap<>();
@@ -61,11 +56,6 @@ public final class IscsiServerContext {
             @Override
             public Optional<TargetIdentity> find(String targetName) {
                 return Optional.ofNullable(target(targetName)).map(t -> new TargetIdentity(t.name(), Optional.empty()));
-            }
-
-            @Override
-            public boolean mayAccess(String initiatorName, String targetName) {
-                return IscsiServerContext.this.mayAccess(initiatorName, null, targetName);
             }
 
             @Override
@@ -103,11 +93,6 @@ public final class IscsiServerContext {
             }
         }
         return PORTAL_GROUP_TAG;
-    }
-
-    /** Access control by name only: targets with address rules answer false (the address is unknown). */
-    public boolean mayAccess(String initiatorName, String targetName) {
-        return mayAccess(initiatorName, null, targetName);
     }
 
     /** Access control: may this initiator, connecting from {@code address}, log in to this target? */

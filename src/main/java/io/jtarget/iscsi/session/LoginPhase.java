@@ -58,10 +58,6 @@ final class LoginPhase {
     /** Admission control's verdict on this connection: a status to refuse its login with. */
     private final Optional<LoginStatus> refused;
 
-    LoginPhase(IscsiConnection connection, IscsiServerContext server) {
-        this(connection, server, null, Optional.empty());
-    }
-
     /**
      * @param peer the initiator's address, for address-based access control (null: unknown)
      * @param refused set when admission control turned the connection down; its first Login

@@ -60,11 +60,6 @@ public final class SecurityPolicy {
         return new SecurityPolicy(discovery, rules);
     }
 
-    /** No authentication anywhere, every initiator admitted. */
-    public static SecurityPolicy open() {
-        return new SecurityPolicy(AuthConfig.NONE, Map.of());
-    }
-
     public List<Authenticator> authenticators() {
         return authenticators;
     }
@@ -72,10 +67,7 @@ public final class SecurityPolicy {
     /** Unknown targets are denied; a known target follows its access rules. */
     public boolean mayAccess(String initiatorName, InetAddress address, String targetName) {
         TargetRules rules = targets.get(fold(targetName));
-        if (rules == null) {
-            return targets.isEmpty(); // open() policy: everything allowed
-        }
-        return rules.access().allows(initiatorName, address);
+        return rules != null && rules.access().allows(initiatorName, address);
     }
 
     public AuthConfig discoveryAuth() {

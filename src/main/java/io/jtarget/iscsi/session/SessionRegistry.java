@@ -22,7 +22,7 @@ public final class SessionRegistry {
     private int nextTsih = 1;
 
     /** Register a new session, returning the one it replaces (session reinstatement), if any. */
-    synchronized Optional<Session> register(Session session) {
+    private Optional<Session> register(Session session) {
         int tsih;
         do {
             tsih = nextTsih;
