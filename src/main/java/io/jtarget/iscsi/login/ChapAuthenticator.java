@@ -47,16 +47,6 @@ public final class ChapAuthenticator implements Authenticator {
         }
 
         @Override
-        public boolean equals(Object o) {
-            return o instanceof Credentials c && c.name.equals(name) && MessageDigest.isEqual(c.secret, secret);
-        }
-
-        @Override
-        public int hashCode() {
-            return name.hashCode();
-        }
-
-        @Override
         public String toString() {
             return "Credentials[name=" + name + ", secret=(redacted)]";
         }
