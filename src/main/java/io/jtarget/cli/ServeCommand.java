@@ -317,10 +317,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     static void printBanner(IscsiServer server, PrintWriter out) {
         out.println("jtarget is serving");
-        int tag = 0;
         for (InetSocketAddress portal : server.boundAddresses()) {
             // Each portal is its own portal group (one SCSI target port per portal).
-            out.println("  portal  " + hostPort(portal) + "," + ++tag);
+            out.println("  portal  " + hostPort(portal) + "," + server.portalGroupTag(portal));
         }
         for (ExportedTarget t : server.targets()) {
             out.println("  target  " + t.name());

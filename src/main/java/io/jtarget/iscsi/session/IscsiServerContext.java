@@ -95,6 +95,15 @@ public final class IscsiServerContext {
         return PORTAL_GROUP_TAG;
     }
 
+    /**
+     * The SCSI target port name of a target behind portal group {@code tag}: {@code
+     * <TargetName>,t,0x<TPGT>} (RFC 7143 §4.4.1), the name the target core registers the port
+     * under and the one each I_T nexus through it carries.
+     */
+    public static String targetPortName(String targetName, int tag) {
+        return String.format("%s,t,0x%04x", targetName, tag);
+    }
+
     /** Access control: may this initiator, connecting from {@code address}, log in to this target? */
     public boolean mayAccess(String initiatorName, InetAddress address, String targetName) {
         return security.mayAccess(initiatorName, address, targetName);

@@ -249,7 +249,7 @@ final class LoginPhase {
         int tpgt = server.portalGroupTag(connection.localAddress());
         ItNexus nexus = new ItNexus(
                 String.format("%s,i,0x%012x", p.initiatorName(), isid),
-                String.format("%s,t,0x%04x", targetName, tpgt),
+                IscsiServerContext.targetPortName(targetName, tpgt),
                 tpgt);
         Session session = new Session(isid, p.initiatorName(), p.initiatorAlias().orElse(null),
                 p.sessionType() == SessionType.NORMAL ? Session.Type.NORMAL : Session.Type.DISCOVERY,
