@@ -98,6 +98,8 @@ class SecurityConfigTest {
         assertThat(AccessConfig.ANY.allows("iqn.2000-01.com.x:a", remote)).isTrue();
         AccessConfig names = new AccessConfig(List.of("iqn.2000-01.com.x:A"), List.of());
         assertThat(names.allows("iqn.2000-01.com.x:a", remote)).isTrue();
+        assertThat(names.allows("IQN.2000-01.COM.X:A", remote)).isTrue();
+        assertThat(names.initiators()).containsExactly(IscsiNameFolding.fold("iqn.2000-01.com.x:A"));
         assertThat(names.allows("iqn.2000-01.com.x:b", local)).isFalse();
         AccessConfig both = new AccessConfig(List.of("iqn.2000-01.com.x:a"), List.of(AddressRange.parse("127.0.0.0/8")));
         assertThat(both.allows("iqn.2000-01.com.x:a", local)).isTrue();

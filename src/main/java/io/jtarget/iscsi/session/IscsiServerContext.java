@@ -1,6 +1,7 @@
 package io.jtarget.iscsi.session;
 
 import io.jtarget.config.ConnectionLimits;
+import io.jtarget.config.IscsiNameFolding;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.iscsi.login.LoginSettings;
 import io.jtarget.iscsi.login.TargetDirectory;
@@ -44,7 +45,7 @@ public final class IscsiServerContext {
             SecurityPolicy security, ConnectionLimits connectionLimits) {
         Map<String, ExportedTarget> byName = new LinkedHashMap<>();
         for (ExportedTarget t : targets) {
-            byName.put(t.name().toLowerCase(java.util.Locale.ROOT), t);
+            byName.put(IscsiNameFolding.fold(t.name()), t);
         }
         this.targets = Map.copyOf(byName);
         this.limits = limits;
@@ -122,9 +123,9 @@ public final class IscsiServerContext {
         return admission;
     }
 
-    /** iSCSI names compare case-insensitively after stringprep (RFC 7143 §4.2.7.1; we fold case). */
+    /** iSCSI names compare case-insensitively after stringprep (RFC 7143 §4.2.7.1; {@link IscsiNameFolding}). */
     public ExportedTarget target(String name) {
-        return name == null ? null : targets.get(name.toLowerCase(java.util.Locale.ROOT));
+        return name == null ? null : targets.get(IscsiNameFolding.fold(name));
     }
 
     public List<ExportedTarget> targets() {

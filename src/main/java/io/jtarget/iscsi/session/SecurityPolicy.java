@@ -1,9 +1,12 @@
 package io.jtarget.iscsi.session;
 
+import static io.jtarget.config.IscsiNameFolding.fold;
+
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AuthConfig;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
+import io.jtarget.config.IscsiNameFolding;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.iscsi.login.Authenticator;
 import io.jtarget.iscsi.login.ChapAlgorithm;
@@ -16,7 +19,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,7 +47,7 @@ public final class SecurityPolicy {
             AuthConfig auth = e.getValue().auth();
             String key = e.getKey();
             auth.chap().ifPresent(chap -> list.add(chap(auth, chap,
-                    (type, target) -> type == SessionType.NORMAL && target.map(SecurityPolicy::fold).orElse("").equals(key),
+                    (type, target) -> type == SessionType.NORMAL && target.map(IscsiNameFolding::fold).orElse("").equals(key),
                     random)));
         }
         list.add(NoAuthentication.where((type, target) -> !authFor(type, target).required()));
@@ -112,9 +114,5 @@ public final class SecurityPolicy {
 
     private static ChapAuthenticator.Credentials credentials(ChapCredentials c) {
         return new ChapAuthenticator.Credentials(c.user(), c.secret());
-    }
-
-    private static String fold(String name) {
-        return name.toLowerCase(Locale.ROOT);
     }
 }
