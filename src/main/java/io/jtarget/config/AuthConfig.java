@@ -17,7 +17,11 @@ import java.util.Set;
  */
 public record AuthConfig(Optional<ChapCredentials> chap, Optional<ChapCredentials> mutualChap, Set<ChapDigest> algorithms) {
 
-    /** Without MD5: what a new configuration gets unless it opts in to MD5. */
+    /**
+     * Every algorithm but MD5; what {@link #NONE} carries. Not the CLI's default: {@code
+     * --chap-algorithms} lists MD5 too, because libiscsi 1.19, Windows and ESXi offer nothing else,
+     * so refusing MD5 means choosing these explicitly.
+     */
     public static final Set<ChapDigest> STRONG_ALGORITHMS =
             Set.copyOf(EnumSet.of(ChapDigest.SHA3_256, ChapDigest.SHA_256, ChapDigest.SHA_1));
 
