@@ -1,6 +1,5 @@
 package io.jtarget.config;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,14 +22,14 @@ public record AuthConfig(Optional<ChapCredentials> chap, Optional<ChapCredential
      * so refusing MD5 means choosing these explicitly.
      */
     public static final Set<ChapDigest> STRONG_ALGORITHMS =
-            Set.copyOf(EnumSet.of(ChapDigest.SHA3_256, ChapDigest.SHA_256, ChapDigest.SHA_1));
+            Set.of(ChapDigest.SHA3_256, ChapDigest.SHA_256, ChapDigest.SHA_1);
 
     public static final AuthConfig NONE = new AuthConfig(Optional.empty(), Optional.empty(), STRONG_ALGORITHMS);
 
     public AuthConfig {
         Objects.requireNonNull(chap, "chap");
         Objects.requireNonNull(mutualChap, "mutualChap");
-        algorithms = algorithms.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(algorithms));
+        algorithms = Set.copyOf(algorithms); // unordered: describe() sorts
         if (mutualChap.isPresent() && chap.isEmpty()) {
             throw new IllegalArgumentException("mutual CHAP needs one-way CHAP too: the target answers the "
                     + "initiator's challenge only after the initiator has authenticated (RFC 7143 §12.1.3)");
