@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -140,23 +141,26 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Only initiators connecting from this address range may log in, e.g. 192.0.2.0/24 (repeatable).")
     List<String> allowAddress = new ArrayList<>();
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS,
             description = "Connections open at once, logins included (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "128",
+    @Option(names = "--max-connections-per-address", paramLabel = "N",
+            defaultValue = "" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
             description = "Connections from one IP address (default: ${DEFAULT-VALUE}).")
     int maxConnectionsPerAddress;
 
-    @Option(names = "--max-sessions-per-target", paramLabel = "N", defaultValue = "256",
+    @Option(names = "--max-sessions-per-target", paramLabel = "N",
+            defaultValue = "" + ConnectionLimits.DEFAULT_MAX_SESSIONS_PER_TARGET,
             description = "Sessions on the target (default: ${DEFAULT-VALUE}).")
     int maxSessionsPerTarget;
 
-    @Option(names = "--max-sessions-per-initiator", paramLabel = "N", defaultValue = "64",
+    @Option(names = "--max-sessions-per-initiator", paramLabel = "N",
+            defaultValue = "" + ConnectionLimits.DEFAULT_MAX_SESSIONS_PER_INITIATOR,
             description = "Sessions of one initiator name (default: ${DEFAULT-VALUE}).")
     int maxSessionsPerInitiator;
 
-    @Option(names = "--max-data-out-buffer", paramLabel = "SIZE", defaultValue = "64M",
+    @Option(names = "--max-data-out-buffer", paramLabel = "SIZE", defaultValue = ConnectionLimits.DEFAULT_MAX_DATA_OUT_MIB + "M",
             description = "Write data one connection may buffer across its commands; beyond it writes get "
                     + "TASK SET FULL (default: ${DEFAULT-VALUE}, at least 8M).")
     String maxDataOutBuffer;
@@ -199,13 +203,9 @@ public final class ServeCommand implements Callable<Integer> {
             lunConfigs.add(new LunConfig(0, new BackingSpec.File(dataDir.resolve("lun0.img"), 1L << 30, false), readOnly));
         }
         for (String value : luns) {
-            try {
-                BackingSpecParser.ParsedLun parsed = BackingSpecParser.parseLun(value);
-                lunConfigs.add(new LunConfig(lunConfigs.size(), parsed.backing(), readOnly || parsed.readOnly(),
-                        parsed.removable()));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--lun: " + e.getMessage());
-            }
+            BackingSpecParser.ParsedLun parsed = parse("--lun", () -> BackingSpecParser.parseLun(value));
+            lunConfigs.add(new LunConfig(lunConfigs.size(), parsed.backing(), readOnly || parsed.readOnly(),
+                    parsed.removable()));
         }
         ServerConfig.Limits limits = new ServerConfig.Limits(
                 positive("--event-loops", eventLoops, true),
@@ -216,11 +216,7 @@ public final class ServeCommand implements Callable<Integer> {
                 positive("--queue-depth", queueDepth, false));
         Set<ChapDigest> algorithms = EnumSet.noneOf(ChapDigest.class);
         for (String a : chapAlgorithms) {
-            try {
-                algorithms.add(ChapDigest.parse(a));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--chap-algorithms: " + e.getMessage());
-            }
+            algorithms.add(parse("--chap-algorithms", () -> ChapDigest.parse(a)));
         }
         AuthConfig targetAuth = auth("--chap", chap, "--mutual-chap", mutualChap, algorithms);
         AuthConfig discoveryAuth = auth("--discovery-chap", discoveryChap, "--discovery-mutual-chap",
@@ -239,19 +235,11 @@ public final class ServeCommand implements Callable<Integer> {
         }
         List<AddressRange> ranges = new ArrayList<>();
         for (String cidr : allowAddress) {
-            try {
-                ranges.add(AddressRange.parse(cidr));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--allow-address: " + e.getMessage());
-            }
+            ranges.add(parse("--allow-address", () -> AddressRange.parse(cidr)));
         }
-        ConnectionLimits connectionLimits;
-        try {
-            connectionLimits = new ConnectionLimits(maxConnections, maxConnectionsPerAddress, maxSessionsPerTarget,
-                    maxSessionsPerInitiator, BackingSpecParser.parseSize(maxDataOutBuffer));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "limits: " + e.getMessage());
-        }
+        ConnectionLimits connectionLimits = parse("limits", () -> new ConnectionLimits(maxConnections,
+                maxConnectionsPerAddress, maxSessionsPerTarget, maxSessionsPerInitiator,
+                BackingSpecParser.parseSize(maxDataOutBuffer)));
         TargetConfig targetConfig = new TargetConfig(target, lunConfigs, targetAuth, new AccessConfig(allow, ranges));
         return new ServerConfig(portals, List.of(targetConfig), limits, discoveryAuth, connectionLimits,
                 stateDir != null ? stateDir : dataDir);
@@ -266,19 +254,16 @@ public final class ServeCommand implements Callable<Integer> {
             }
             return AuthConfig.NONE;
         }
-        ChapCredentials one = credentials(chapOption, chapValue);
+        ChapCredentials one = parse(chapOption, () -> ChapCredentials.parse(chapValue));
         Optional<ChapCredentials> mutual = mutualValue == null ? Optional.empty()
-                : Optional.of(credentials(mutualOption, mutualValue));
-        try {
-            return AuthConfig.chap(one, mutual, algorithms);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), mutualOption + ": " + e.getMessage());
-        }
+                : Optional.of(parse(mutualOption, () -> ChapCredentials.parse(mutualValue)));
+        return parse(mutualOption, () -> AuthConfig.chap(one, mutual, algorithms));
     }
 
-    private ChapCredentials credentials(String option, String value) {
+    /** Runs a parser or validating constructor; its IllegalArgumentException becomes a usage error naming the option. */
+    private <T> T parse(String option, Supplier<T> parser) {
         try {
-            return ChapCredentials.parse(value);
+            return parser.get();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
         }
@@ -317,10 +302,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     static void printBanner(IscsiServer server, PrintWriter out) {
         out.println("jtarget is serving");
-        int tag = 0;
         for (InetSocketAddress portal : server.boundAddresses()) {
             // Each portal is its own portal group (one SCSI target port per portal).
-            out.println("  portal  " + hostPort(portal) + "," + ++tag);
+            out.println("  portal  " + hostPort(portal) + "," + server.portalGroupTag(portal));
         }
         for (ExportedTarget t : server.targets()) {
             out.println("  target  " + t.name());

@@ -15,7 +15,8 @@ public record AddressRange(InetAddress network, int prefixLength) {
         Objects.requireNonNull(network, "network");
         int bits = network.getAddress().length * 8;
         if (prefixLength < 0 || prefixLength > bits) {
-            throw new IllegalArgumentException("prefix length " + prefixLength + " out of range 0.." + bits);
+            throw new IllegalArgumentException("prefix length " + prefixLength + " out of range 0.." + bits
+                    + " for " + network.getHostAddress());
         }
         network = mask(network, prefixLength);
     }
@@ -37,8 +38,7 @@ public record AddressRange(InetAddress network, int prefixLength) {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an IP address: '" + cidr + "'");
         }
-        int bits = parsed.getAddress().length * 8;
-        int prefix = bits;
+        int prefix = parsed.getAddress().length * 8;
         if (slash >= 0) {
             try {
                 prefix = Integer.parseInt(text.substring(slash + 1));
@@ -46,10 +46,7 @@ public record AddressRange(InetAddress network, int prefixLength) {
                 throw new IllegalArgumentException("bad prefix length in '" + cidr + "'");
             }
         }
-        if (prefix < 0 || prefix > bits) {
-            throw new IllegalArgumentException("prefix length out of range 0.." + bits + " in '" + cidr + "'");
-        }
-        return new AddressRange(parsed, prefix);
+        return new AddressRange(parsed, prefix); // checks the prefix length
     }
 
     /** True when {@code address} lies in this range (an IPv4-mapped IPv6 address counts as IPv4). */

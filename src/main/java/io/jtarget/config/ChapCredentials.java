@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * A CHAP user name and secret (RFC 7143 §12.1.3). Validated when built, so a bad secret is a
  * configuration error with a clear message, never a login-time surprise. The secret is never part
- * of {@link #toString()} and compares in constant time.
+ * of {@link #toString()}; {@link #sameSecretAs} compares secrets in constant time (the record's
+ * own {@code equals} compares the secret array by identity and is not meant for that).
  *
  * @param user the CHAP name (CHAP_N), 1..255 bytes of UTF-8 without control characters
  * @param secret 12..255 bytes: §12.1.3 requires at least 96 bits when the channel is not
@@ -51,16 +52,6 @@ public record ChapCredentials(String user, byte[] secret) {
     /** Same secret (constant time), whatever the user names. */
     public boolean sameSecretAs(ChapCredentials other) {
         return MessageDigest.isEqual(secret, other.secret);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof ChapCredentials c && c.user.equals(user) && sameSecretAs(c);
-    }
-
-    @Override
-    public int hashCode() {
-        return user.hashCode();
     }
 
     @Override

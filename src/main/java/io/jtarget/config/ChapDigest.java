@@ -4,8 +4,9 @@ import java.util.Locale;
 
 /**
  * CHAP hash algorithms a configuration may allow (names as in JCA and the CLI). The wire numbers
- * (CHAP_A) live with the protocol code in {@code io.jtarget.iscsi.login.ChapAlgorithm}.
- * Declared strongest first.
+ * (CHAP_A) live with the protocol code in {@code io.jtarget.iscsi.login.ChapAlgorithm}, which
+ * knows nothing of configuration; {@code SecurityPolicy} maps one to the other. Declared
+ * strongest first.
  */
 public enum ChapDigest {
     SHA3_256("SHA3-256"),

@@ -22,6 +22,13 @@ public record ConnectionLimits(
 
     public static final long MIN_DATA_OUT_BYTES = 8L * 1024 * 1024;
 
+    // The defaults, as compile-time constants so the CLI's option defaults can name them.
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 128;
+    public static final int DEFAULT_MAX_SESSIONS_PER_TARGET = 256;
+    public static final int DEFAULT_MAX_SESSIONS_PER_INITIATOR = 64;
+    public static final int DEFAULT_MAX_DATA_OUT_MIB = 64;
+
     public ConnectionLimits {
         positive("maxConnections", maxConnections);
         positive("maxConnectionsPerAddress", maxConnectionsPerAddress);
@@ -34,7 +41,8 @@ public record ConnectionLimits(
     }
 
     public static ConnectionLimits defaults() {
-        return new ConnectionLimits(1024, 128, 256, 64, 64L * 1024 * 1024);
+        return new ConnectionLimits(DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+                DEFAULT_MAX_SESSIONS_PER_TARGET, DEFAULT_MAX_SESSIONS_PER_INITIATOR, DEFAULT_MAX_DATA_OUT_MIB * 1024L * 1024);
     }
 
     private static void positive(String name, long value) {

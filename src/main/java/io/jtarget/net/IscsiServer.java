@@ -131,11 +131,12 @@ public final class IscsiServer implements AutoCloseable {
             for (InetSocketAddress portal : config.portals()) {
                 Channel listener = bootstrap.bind(portal).sync().channel();
                 listeners.add(listener);
-                context.addPortal((InetSocketAddress) listener.localAddress());
-                // Each portal is one target port of every target (its portal group tag is its position).
-                int tag = context.portals().size();
+                InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+                context.addPortal(bound);
+                // Each portal is one target port of every target, under the tag logins through it get.
+                int tag = context.portalGroupTag(bound);
                 for (ExportedTarget t : exported) {
-                    t.core().addTargetPort(tag, String.format("%s,t,0x%04x", t.name(), tag));
+                    t.core().addTargetPort(tag, IscsiServerContext.targetPortName(t.name(), tag));
                 }
             }
             log.info("listening on {} ({} event loops, {} transport)", context.portals(), loopThreads,
@@ -192,6 +193,11 @@ public final class IscsiServer implements AutoCloseable {
 
     public List<InetSocketAddress> boundAddresses() {
         return context.portals();
+    }
+
+    /** The TargetPortalGroupTag of a bound portal (each portal is its own portal group). */
+    public int portalGroupTag(InetSocketAddress portal) {
+        return context.portalGroupTag(portal);
     }
 
     public List<ExportedTarget> targets() {

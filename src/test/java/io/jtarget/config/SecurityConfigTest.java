@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -30,9 +34,23 @@ class SecurityConfigTest {
         assertThat(c.user()).isEqualTo("alice");
         assertThat(new String(c.secret())).isEqualTo("pass:with:colons");
         assertThat(c.toString()).doesNotContain("pass:with:colons").contains("redacted");
+        assertRedacted(c.toString(), c.secret());
         AuthConfig auth = AuthConfig.chap(c, Optional.empty(), AuthConfig.STRONG_ALGORITHMS);
         assertThat(auth.toString()).doesNotContain("pass:with:colons");
+        // The record's default toString would print "[B@hash", which also lacks the secret.
+        assertRedacted(auth.toString(), c.secret());
         assertThat(auth.describe()).doesNotContain("pass:with:colons").contains("alice");
+    }
+
+    /** The redaction marker, and no spelling of the secret or of its array. */
+    private static void assertRedacted(String text, byte[] secret) {
+        assertThat(text)
+                .contains("redacted")
+                .doesNotContain("[B@")
+                .doesNotContain(new String(secret, StandardCharsets.UTF_8))
+                .doesNotContain(HexFormat.of().formatHex(secret))
+                .doesNotContain(Base64.getEncoder().encodeToString(secret))
+                .doesNotContain(Arrays.toString(secret));
     }
 
     @Test
@@ -80,6 +98,8 @@ class SecurityConfigTest {
         assertThat(AccessConfig.ANY.allows("iqn.2000-01.com.x:a", remote)).isTrue();
         AccessConfig names = new AccessConfig(List.of("iqn.2000-01.com.x:A"), List.of());
         assertThat(names.allows("iqn.2000-01.com.x:a", remote)).isTrue();
+        assertThat(names.allows("IQN.2000-01.COM.X:A", remote)).isTrue();
+        assertThat(names.initiators()).containsExactly(IscsiNameFolding.fold("iqn.2000-01.com.x:A"));
         assertThat(names.allows("iqn.2000-01.com.x:b", local)).isFalse();
         AccessConfig both = new AccessConfig(List.of("iqn.2000-01.com.x:a"), List.of(AddressRange.parse("127.0.0.0/8")));
         assertThat(both.allows("iqn.2000-01.com.x:a", local)).isTrue();

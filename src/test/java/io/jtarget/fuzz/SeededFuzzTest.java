@@ -3,6 +3,7 @@ package io.jtarget.fuzz;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jtarget.backstore.RamBlockDevice;
+import io.jtarget.iscsi.login.BinaryValues;
 import io.jtarget.iscsi.login.ChapAlgorithm;
 import io.jtarget.iscsi.login.ChapAuthenticator;
 import io.jtarget.iscsi.login.KeyValue;
@@ -31,29 +32,45 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
  * Seeded mutation fuzzing of the three parsers that take hostile input first: the PDU decoder,
  * login negotiation (text decoding included) and the SCSI core's CDB parsing. Each runs for a
- * bounded time (a few seconds; the seed is printed so a failure can be replayed with
- * -Djtarget.fuzz.seed=...). Asserts: no exception other than the protocol's own, every command
- * completes exactly once, no buffer leaks (Netty PARANOID leak detection is on in tests), and a
- * valid exchange still works afterwards.
+ * bounded time (a few seconds; the seed is printed, and is part of every failure message, so a
+ * failure can be replayed with -Djtarget.fuzz.seed=...). Asserts: no exception other than the
+ * protocol's own, every command completes exactly once, no buffer leaks (Netty PARANOID leak
+ * detection is on in tests), and that what the fuzzed inputs shared still serves valid input
+ * afterwards: the login settings (the CHAP authenticator included) a valid CHAP login and a valid
+ * discovery login, the logical unit a valid write and read. Each decoder round gets a fresh
+ * decoder (a fuzzed stream cannot be resynchronised, RFC 7143 §7.8), so nothing carries over
+ * there; instead every unmutated seed is checked to decode, so mutations start from valid PDUs.
  */
 @Timeout(60)
 class SeededFuzzTest {
     static final long SEED = Long.getLong("jtarget.fuzz.seed", System.nanoTime());
     static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(Long.getLong("jtarget.fuzz.seconds", 4));
+
+    /** Puts the seed into the message of whatever fails, assertion or unexpected exception. */
+    @RegisterExtension
+    static final TestExecutionExceptionHandler SEED_IN_FAILURES = (context, thrown) -> {
+        throw new AssertionError("seed " + SEED + " (replay with -Djtarget.fuzz.seed=" + SEED + "): " + thrown, thrown);
+    };
 
     static byte[] mutate(SplittableRandom r, byte[] seed) {
         byte[] b = seed.clone();
@@ -121,6 +138,14 @@ class SeededFuzzTest {
                 pdu(0x43, 0, "InitiatorName=iqn.2026-11.x:y\0SessionType=Normal\0".getBytes(StandardCharsets.UTF_8)),
                 pdu(0x01, 0, new byte[512]), pdu(0x01, 5, new byte[0]), pdu(0x05, 0, new byte[4096]),
                 pdu(0x00, 0, new byte[0]), pdu(0x04, 0, "SendTargets=All\0".getBytes(StandardCharsets.UTF_8)));
+        for (byte[] seed : seeds) {
+            EmbeddedChannel channel = new EmbeddedChannel(new PduDecoder(8192));
+            channel.writeInbound(Unpooled.wrappedBuffer(seed));
+            Object decoded = channel.readInbound();
+            assertThat(decoded).as("unmutated seed, opcode 0x%02x", seed[0]).isInstanceOf(IscsiPdu.class);
+            ((IscsiPdu) decoded).release();
+            assertThat(channel.finishAndReleaseAll()).isFalse();
+        }
         long deadline = System.nanoTime() + BUDGET_NANOS;
         int rounds = 0;
         while (System.nanoTime() < deadline && rounds < 200_000) {
@@ -148,7 +173,7 @@ class SeededFuzzTest {
                 channel.finishAndReleaseAll();
             }
         }
-        // A valid PDU still decodes.
+        // A valid PDU decodes with the settings of the first round.
         EmbeddedChannel channel = new EmbeddedChannel(new PduDecoder(8192));
         channel.writeInbound(Unpooled.wrappedBuffer(seeds.get(1)));
         IscsiPdu pdu = channel.readInbound();
@@ -177,9 +202,12 @@ class SeededFuzzTest {
         }
     };
 
+    static final String CHAP_USER = "user";
+    static final byte[] CHAP_SECRET = "fuzz-secret-123".getBytes(StandardCharsets.UTF_8);
+
     static LoginSettings settings() {
         ChapAuthenticator chap = new ChapAuthenticator(
-                new ChapAuthenticator.Credentials("user", "fuzz-secret-123".getBytes(StandardCharsets.UTF_8)),
+                new ChapAuthenticator.Credentials(CHAP_USER, CHAP_SECRET),
                 Optional.of(new ChapAuthenticator.Credentials("tgt", "target-secret-99".getBytes(StandardCharsets.UTF_8))),
                 EnumSet.allOf(ChapAlgorithm.class), (type, target) -> type == SessionType.NORMAL, new SecureRandom());
         return new LoginSettings(TargetNegotiationLimits.defaults(), 1, DIRECTORY,
@@ -198,7 +226,7 @@ class SeededFuzzTest {
         "NotUnderstood", "\u00e9\u00e9", "x".repeat(300)};
 
     @Test
-    void shouldNegotiateArbitraryLoginTextWithoutExceptions() {
+    void shouldNegotiateArbitraryLoginTextWithoutExceptions() throws Exception {
         SplittableRandom r = new SplittableRandom(SEED + 1);
         LoginSettings settings = settings();
         long deadline = System.nanoTime() + BUDGET_NANOS;
@@ -227,13 +255,44 @@ class SeededFuzzTest {
                 }
             }
         }
-        // A valid login (discovery, no authentication) still completes.
+        // The settings every fuzzed login went through still serve valid logins: a discovery
+        // login without authentication, and a normal one through the shared CHAP authenticator.
         LoginNegotiator valid = new LoginNegotiator(settings, null);
         NegotiationResult result = valid.negotiate(Stage.LOGIN_OPERATIONAL_NEGOTIATION, List.of(
                 KeyValue.of("InitiatorName", "iqn.2026-11.x:y"), KeyValue.of("SessionType", "Discovery")));
         assertThat(result).isInstanceOf(NegotiationResult.Proceed.class);
         assertThat(valid.readyForFullFeaturePhase()).isTrue();
+        assertChapLoginCompletes(settings);
         System.out.printf("login fuzz: %d logins, seed %d%n", logins, SEED);
+    }
+
+    /** A normal-session login with one-way CHAP (SHA-256) through {@code settings}, to full feature phase. */
+    private static void assertChapLoginCompletes(LoginSettings settings) throws Exception {
+        LoginNegotiator n = new LoginNegotiator(settings, null);
+        assertThat(answers(n.negotiate(Stage.SECURITY_NEGOTIATION, List.of(KeyValue.of("InitiatorName", "iqn.2026-11.x:y"),
+                KeyValue.of("TargetName", TARGET), KeyValue.of("SessionType", "Normal"),
+                KeyValue.of("AuthMethod", "CHAP"))))).containsEntry("AuthMethod", "CHAP");
+        Map<String, String> challenge = answers(n.negotiate(Stage.SECURITY_NEGOTIATION,
+                List.of(KeyValue.of("CHAP_A", "7"))));
+        assertThat(challenge).containsEntry("CHAP_A", "7");
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        sha256.update((byte) Integer.parseInt(challenge.get("CHAP_I")));
+        sha256.update(CHAP_SECRET);
+        sha256.update(BinaryValues.decode(challenge.get("CHAP_C")).orElseThrow());
+        NegotiationResult authenticated = n.negotiate(Stage.SECURITY_NEGOTIATION, List.of(
+                KeyValue.of("CHAP_N", CHAP_USER), KeyValue.of("CHAP_R", BinaryValues.hex(sha256.digest()))));
+        assertThat(authenticated).isInstanceOf(NegotiationResult.Proceed.class);
+        assertThat(((NegotiationResult.Proceed) authenticated).stageComplete()).isTrue();
+        assertThat(n.negotiate(Stage.LOGIN_OPERATIONAL_NEGOTIATION, List.of()))
+                .isInstanceOf(NegotiationResult.Proceed.class);
+        assertThat(n.readyForFullFeaturePhase()).isTrue();
+    }
+
+    private static Map<String, String> answers(NegotiationResult result) {
+        assertThat(result).isInstanceOf(NegotiationResult.Proceed.class);
+        Map<String, String> out = new HashMap<>();
+        ((NegotiationResult.Proceed) result).response().forEach(kv -> out.put(kv.key(), kv.value()));
+        return out;
     }
 
     // ------------------------------------------------------------------------------------ CDBs
@@ -307,30 +366,38 @@ class SeededFuzzTest {
             read.dataIn().getBytes(read.dataIn().readerIndex(), back);
             read.dataIn().release();
             assertThat(back).isEqualTo(pattern);
+            // run() checks the count when the first completion arrives; a second one may come later.
+            for (Completion c : completions) {
+                assertThat(c.calls().get()).as("completions of CDB %s", java.util.HexFormat.of().formatHex(c.cdb()))
+                        .isEqualTo(1);
+            }
+            assertThat(completions).hasSizeGreaterThan(commands);
             System.out.printf("CDB fuzz: %d commands, seed %d%n", commands, SEED);
         } finally {
             device.close();
         }
     }
 
-    private static ScsiResponse run(ScsiTargetCore core, byte[] cdb, long tag, int lun, ScsiCommand.DataDirection direction,
+    /** One submitted command and how often its completion callback ran. */
+    private record Completion(byte[] cdb, AtomicInteger calls) {}
+
+    /** Every command of the CDB test, so the end can check none completed twice late. */
+    private final List<Completion> completions = new ArrayList<>();
+
+    private ScsiResponse run(ScsiTargetCore core, byte[] cdb, long tag, int lun, ScsiCommand.DataDirection direction,
             int expected, ByteBuf dataOut) throws Exception {
         CompletableFuture<ScsiResponse> done = new CompletableFuture<>();
-        int[] calls = {0};
+        AtomicInteger calls = new AtomicInteger();
+        completions.add(new Completion(cdb, calls));
         core.submit(new ScsiCommand(NEXUS, lun, cdb, tag, TaskAttribute.SIMPLE, direction, expected, dataOut,
                 ByteBufAllocator.DEFAULT), response -> {
-                    synchronized (calls) {
-                        calls[0]++;
-                    }
+                    calls.incrementAndGet();
                     if (!done.complete(response) && response.dataIn() != null) {
                         response.dataIn().release();
                     }
                 });
         ScsiResponse response = done.get(10, TimeUnit.SECONDS);
-        synchronized (calls) {
-            assertThat(calls[0]).as("completions of CDB %s (seed %d)", java.util.HexFormat.of().formatHex(cdb), SEED)
-                    .isEqualTo(1);
-        }
+        assertThat(calls.get()).as("completions of CDB %s", java.util.HexFormat.of().formatHex(cdb)).isEqualTo(1);
         return response;
     }
 }

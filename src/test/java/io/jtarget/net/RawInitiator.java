@@ -55,19 +55,16 @@ final class RawInitiator implements AutoCloseable {
     Pdu read() throws IOException {
         byte[] bhs = new byte[IscsiWire.BHS_LENGTH];
         in.readFully(bhs);
-        int ahsLength = (bhs[Bhs.TOTAL_AHS_LENGTH] & 0xff) * 4;
-        int dsl = ((bhs[Bhs.DATA_SEGMENT_LENGTH] & 0xff) << 16) | ((bhs[Bhs.DATA_SEGMENT_LENGTH + 1] & 0xff) << 8)
-                | (bhs[Bhs.DATA_SEGMENT_LENGTH + 2] & 0xff);
-        in.skipNBytes(ahsLength);
-        byte[] data = new byte[dsl];
-        in.readFully(data);
-        in.skipNBytes((4 - (dsl & 3)) & 3);
         Pdu pdu = Pdu.create(bhs[0] & Opcode.MASK);
         for (int i = 0; i < bhs.length; i++) {
             pdu.byteAt(i, bhs[i] & 0xff);
         }
-        pdu.data(data);
-        return pdu;
+        in.skipNBytes((bhs[Bhs.TOTAL_AHS_LENGTH] & 0xff) * 4);
+        int dsl = pdu.headerDataSegmentLength();
+        byte[] data = new byte[dsl];
+        in.readFully(data);
+        in.skipNBytes((4 - (dsl & 3)) & 3);
+        return pdu.data(data);
     }
 
     /** True when the target closed the connection (EOF) within the socket timeout. */
@@ -111,19 +108,18 @@ final class RawInitiator implements AutoCloseable {
                 "HeaderDigest=None", "DataDigest=None", "InitialR2T=Yes", "ImmediateData=Yes",
                 "MaxRecvDataSegmentLength=65536", "MaxBurstLength=262144", "FirstBurstLength=65536",
                 "ErrorRecoveryLevel=0", "MaxConnections=1")));
-        Pdu response = read();
-        int status = response.shortAt(Login.STATUS_CLASS);
-        if (status == 0) {
-            expStatSn = response.statSn() + 1;
-            cmdSn = response.expCmdSn();
-        }
-        return status;
+        return loginResponseStatus();
     }
 
     /** A discovery-session login; returns the status. */
     int discoveryLogin(String initiator) throws IOException {
         send(loginRequest(Login.STAGE_OPERATIONAL, Login.STAGE_FULL_FEATURE, true, 0x4242, text(
                 "InitiatorName=" + initiator, "SessionType=Discovery", "HeaderDigest=None", "DataDigest=None")));
+        return loginResponseStatus();
+    }
+
+    /** Reads the Login Response; on success takes up its numbering. Returns status class and detail. */
+    private int loginResponseStatus() throws IOException {
         Pdu response = read();
         int status = response.shortAt(Login.STATUS_CLASS);
         if (status == 0) {

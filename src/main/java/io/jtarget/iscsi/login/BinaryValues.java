@@ -53,8 +53,4 @@ public final class BinaryValues {
     public static String hex(byte[] bytes) {
         return "0x" + HexFormat.of().formatHex(bytes);
     }
-
-    public static String base64(byte[] bytes) {
-        return "0b" + Base64.getEncoder().encodeToString(bytes);
-    }
 }

@@ -31,7 +31,7 @@ public enum ChapAlgorithm {
         return wireId;
     }
 
-    /** The JCA MessageDigest name, also the name used in configuration ("SHA-256"). */
+    /** The JCA MessageDigest name ("SHA-256"). */
     public String jcaName() {
         return jcaName;
     }
@@ -65,17 +65,6 @@ public enum ChapAlgorithm {
     public static Optional<ChapAlgorithm> byWireId(long id) {
         for (ChapAlgorithm a : values()) {
             if (a.wireId == id) {
-                return Optional.of(a);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** By configuration name, case-insensitive: "MD5", "SHA-1"/"SHA1", "SHA-256"/"SHA256", "SHA3-256". */
-    public static Optional<ChapAlgorithm> byName(String name) {
-        String n = name.trim().toUpperCase(java.util.Locale.ROOT).replace("_", "-");
-        for (ChapAlgorithm a : values()) {
-            if (a.jcaName.equals(n) || a.jcaName.replace("-", "").equals(n.replace("-", ""))) {
                 return Optional.of(a);
             }
         }

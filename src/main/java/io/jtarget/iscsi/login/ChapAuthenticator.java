@@ -5,7 +5,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -47,16 +46,6 @@ public final class ChapAuthenticator implements Authenticator {
         }
 
         @Override
-        public boolean equals(Object o) {
-            return o instanceof Credentials c && c.name.equals(name) && MessageDigest.isEqual(c.secret, secret);
-        }
-
-        @Override
-        public int hashCode() {
-            return name.hashCode();
-        }
-
-        @Override
         public String toString() {
             return "Credentials[name=" + name + ", secret=(redacted)]";
         }
@@ -81,7 +70,7 @@ public final class ChapAuthenticator implements Authenticator {
         if (algorithms.isEmpty()) {
             throw new IllegalArgumentException("CHAP needs at least one algorithm");
         }
-        this.algorithms = Set.copyOf(EnumSet.copyOf(algorithms));
+        this.algorithms = Set.copyOf(algorithms);
         this.scope = Objects.requireNonNull(scope, "scope");
         this.random = Objects.requireNonNull(random, "random");
     }

@@ -40,10 +40,6 @@ public record LoginSettings(
                 List.of(NoAuthentication.INSTANCE), TextLimits.defaults());
     }
 
-    boolean allowsNoAuthentication() {
-        return authenticators.stream().anyMatch(a -> a.method().equals(TextKeys.NONE));
-    }
-
     /** The methods a login of this session type (and target) may use, in configured order. */
     List<Authenticator> authenticatorsFor(SessionType sessionType, Optional<String> targetName) {
         return authenticators.stream().filter(a -> a.appliesTo(sessionType, targetName)).toList();

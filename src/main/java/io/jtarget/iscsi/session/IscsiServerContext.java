@@ -1,6 +1,7 @@
 package io.jtarget.iscsi.session;
 
 import io.jtarget.config.ConnectionLimits;
+import io.jtarget.config.IscsiNameFolding;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.iscsi.login.LoginSettings;
 import io.jtarget.iscsi.login.TargetDirectory;
@@ -40,16 +41,11 @@ public final class IscsiServerContext {
     private final ConnectionLimits connectionLimits;
     private final ConnectionAdmission admission;
 
-    /** Open targets: no authentication, any initiator, default connection limits. */
-    public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels) {
-        this(targets, limits, channels, SecurityPolicy.open(), ConnectionLimits.defaults());
-    }
-
     public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels,
             SecurityPolicy security, ConnectionLimits connectionLimits) {
         Map<String, ExportedTarget> byName = new LinkedHashMap<>();
         for (ExportedTarget t : targets) {
-            byName.put(t.name().toLowerCase(java.util.Locale.ROOT), t);
+            byName.put(IscsiNameFolding.fold(t.name()), t);
         }
         this.targets = Map.copyOf(byName);
         this.limits = limits;
@@ -61,11 +57,6 @@ public final class IscsiServerContext {
             @Override
             public Optional<TargetIdentity> find(String targetName) {
                 return Optional.ofNullable(target(targetName)).map(t -> new TargetIdentity(t.name(), Optional.empty()));
-            }
-
-            @Override
-            public boolean mayAccess(String initiatorName, String targetName) {
-                return IscsiServerContext.this.mayAccess(initiatorName, null, targetName);
             }
 
             @Override
@@ -105,9 +96,13 @@ public final class IscsiServerContext {
         return PORTAL_GROUP_TAG;
     }
 
-    /** Access control by name only: targets with address rules answer false (the address is unknown). */
-    public boolean mayAccess(String initiatorName, String targetName) {
-        return mayAccess(initiatorName, null, targetName);
+    /**
+     * The SCSI target port name of a target behind portal group {@code tag}: {@code
+     * <TargetName>,t,0x<TPGT>} (RFC 7143 §4.4.1), the name the target core registers the port
+     * under and the one each I_T nexus through it carries.
+     */
+    public static String targetPortName(String targetName, int tag) {
+        return String.format("%s,t,0x%04x", targetName, tag);
     }
 
     /** Access control: may this initiator, connecting from {@code address}, log in to this target? */
@@ -128,9 +123,9 @@ public final class IscsiServerContext {
         return admission;
     }
 
-    /** iSCSI names compare case-insensitively after stringprep (RFC 7143 §4.2.7.1; we fold case). */
+    /** iSCSI names compare case-insensitively after stringprep (RFC 7143 §4.2.7.1; {@link IscsiNameFolding}). */
     public ExportedTarget target(String name) {
-        return name == null ? null : targets.get(name.toLowerCase(java.util.Locale.ROOT));
+        return name == null ? null : targets.get(IscsiNameFolding.fold(name));
     }
 
     public List<ExportedTarget> targets() {

@@ -58,10 +58,6 @@ final class LoginPhase {
     /** Admission control's verdict on this connection: a status to refuse its login with. */
     private final Optional<LoginStatus> refused;
 
-    LoginPhase(IscsiConnection connection, IscsiServerContext server) {
-        this(connection, server, null, Optional.empty());
-    }
-
     /**
      * @param peer the initiator's address, for address-based access control (null: unknown)
      * @param refused set when admission control turned the connection down; its first Login
@@ -253,7 +249,7 @@ final class LoginPhase {
         int tpgt = server.portalGroupTag(connection.localAddress());
         ItNexus nexus = new ItNexus(
                 String.format("%s,i,0x%012x", p.initiatorName(), isid),
-                String.format("%s,t,0x%04x", targetName, tpgt),
+                IscsiServerContext.targetPortName(targetName, tpgt),
                 tpgt);
         Session session = new Session(isid, p.initiatorName(), p.initiatorAlias().orElse(null),
                 p.sessionType() == SessionType.NORMAL ? Session.Type.NORMAL : Session.Type.DISCOVERY,

@@ -1,9 +1,12 @@
 package io.jtarget.iscsi.session;
 
+import static io.jtarget.config.IscsiNameFolding.fold;
+
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AuthConfig;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
+import io.jtarget.config.IscsiNameFolding;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.iscsi.login.Authenticator;
 import io.jtarget.iscsi.login.ChapAlgorithm;
@@ -16,7 +19,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,7 +47,7 @@ public final class SecurityPolicy {
             AuthConfig auth = e.getValue().auth();
             String key = e.getKey();
             auth.chap().ifPresent(chap -> list.add(chap(auth, chap,
-                    (type, target) -> type == SessionType.NORMAL && target.map(SecurityPolicy::fold).orElse("").equals(key),
+                    (type, target) -> type == SessionType.NORMAL && target.map(IscsiNameFolding::fold).orElse("").equals(key),
                     random)));
         }
         list.add(NoAuthentication.where((type, target) -> !authFor(type, target).required()));
@@ -60,11 +62,6 @@ public final class SecurityPolicy {
         return new SecurityPolicy(discovery, rules);
     }
 
-    /** No authentication anywhere, every initiator admitted. */
-    public static SecurityPolicy open() {
-        return new SecurityPolicy(AuthConfig.NONE, Map.of());
-    }
-
     public List<Authenticator> authenticators() {
         return authenticators;
     }
@@ -72,10 +69,7 @@ public final class SecurityPolicy {
     /** Unknown targets are denied; a known target follows its access rules. */
     public boolean mayAccess(String initiatorName, InetAddress address, String targetName) {
         TargetRules rules = targets.get(fold(targetName));
-        if (rules == null) {
-            return targets.isEmpty(); // open() policy: everything allowed
-        }
-        return rules.access().allows(initiatorName, address);
+        return rules != null && rules.access().allows(initiatorName, address);
     }
 
     public AuthConfig discoveryAuth() {
@@ -102,17 +96,23 @@ public final class SecurityPolicy {
             java.util.function.BiPredicate<SessionType, Optional<String>> scope, SecureRandom random) {
         Set<ChapAlgorithm> algorithms = EnumSet.noneOf(ChapAlgorithm.class);
         for (ChapDigest d : auth.algorithms()) {
-            algorithms.add(ChapAlgorithm.byName(d.configName()).orElseThrow());
+            algorithms.add(algorithm(d));
         }
         return new ChapAuthenticator(credentials(chap), auth.mutualChap().map(SecurityPolicy::credentials),
                 algorithms, scope, random);
     }
 
-    private static ChapAuthenticator.Credentials credentials(ChapCredentials c) {
-        return new ChapAuthenticator.Credentials(c.user(), c.secret());
+    /** The configured digest as the protocol's CHAP_A algorithm; a new digest fails to compile here. */
+    static ChapAlgorithm algorithm(ChapDigest digest) {
+        return switch (digest) {
+            case SHA3_256 -> ChapAlgorithm.SHA3_256;
+            case SHA_256 -> ChapAlgorithm.SHA_256;
+            case SHA_1 -> ChapAlgorithm.SHA_1;
+            case MD5 -> ChapAlgorithm.MD5;
+        };
     }
 
-    private static String fold(String name) {
-        return name.toLowerCase(Locale.ROOT);
+    private static ChapAuthenticator.Credentials credentials(ChapCredentials c) {
+        return new ChapAuthenticator.Credentials(c.user(), c.secret());
     }
 }

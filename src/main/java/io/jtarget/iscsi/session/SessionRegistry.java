@@ -1,5 +1,6 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.config.IscsiNameFolding;
 import io.jtarget.iscsi.login.LoginFailure;
 import io.jtarget.iscsi.login.LoginStatus;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ public final class SessionRegistry {
     private int nextTsih = 1;
 
     /** Register a new session, returning the one it replaces (session reinstatement), if any. */
-    synchronized Optional<Session> register(Session session) {
+    private Optional<Session> register(Session session) {
         int tsih;
         do {
             tsih = nextTsih;
@@ -54,11 +55,12 @@ public final class SessionRegistry {
         if (!byKey.containsKey(session.key())) {
             int sameTarget = 0;
             int sameInitiator = 0;
+            String initiator = IscsiNameFolding.fold(session.initiatorName());
             for (Session s : byTsih.values()) {
                 if (!s.key().targetName().isEmpty() && s.key().targetName().equals(session.key().targetName())) {
                     sameTarget++;
                 }
-                if (s.initiatorName().equalsIgnoreCase(session.initiatorName())) {
+                if (IscsiNameFolding.fold(s.initiatorName()).equals(initiator)) {
                     sameInitiator++;
                 }
             }

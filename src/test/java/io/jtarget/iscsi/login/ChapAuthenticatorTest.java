@@ -226,8 +226,29 @@ class ChapAuthenticatorTest {
 
     @Test
     void shouldNeverPrintSecrets() {
-        assertThat(USER.toString()).doesNotContain("initiator-secret-1");
-        assertThat(new ChapAuthenticator(USER, Optional.of(TARGET_USER), EnumSet.allOf(ChapAlgorithm.class),
-                (t, n) -> true, new SecureRandom()).toString()).doesNotContain("secret-");
+        // A record's default toString would print the array as "[B@hash", which also lacks the
+        // secret: only the redaction marker shows the override is there.
+        assertRedacted(USER.toString(), SECRET);
+        assertThat(USER.toString()).contains("user");
+        String chap = new ChapAuthenticator(USER, Optional.of(TARGET_USER), EnumSet.allOf(ChapAlgorithm.class),
+                (t, n) -> true, new SecureRandom()).toString();
+        assertThat(chap).doesNotContain("secret-").doesNotContain("[B@");
+        for (byte[] secret : List.of(SECRET, TARGET_SECRET)) {
+            assertNoFormOf(chap, secret);
+        }
+    }
+
+    /** The marker of a redacting toString, and no spelling of the secret or of its array. */
+    static void assertRedacted(String text, byte[] secret) {
+        assertThat(text).contains("redacted").doesNotContain("[B@");
+        assertNoFormOf(text, secret);
+    }
+
+    static void assertNoFormOf(String text, byte[] secret) {
+        assertThat(text)
+                .doesNotContain(new String(secret, StandardCharsets.UTF_8))
+                .doesNotContain(HexFormat.of().formatHex(secret))
+                .doesNotContain(Base64.getEncoder().encodeToString(secret))
+                .doesNotContain(java.util.Arrays.toString(secret));
     }
 }
