@@ -36,6 +36,7 @@ import java.util.Optional;
 public final class TestInitiator implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LOGIN_EXCHANGES = 16;
+    private static final Duration WINDOW_POLL_SLICE = Duration.ofMillis(50);
 
     /** Connection/session phase from this initiator's point of view (RFC 7143 §5, §8.1). */
     public enum Phase { CONNECTED, LOGIN, FULL_FEATURE, LOGGED_OUT, FAILED }
@@ -554,7 +555,9 @@ public final class TestInitiator implements AutoCloseable {
                 throw new TargetTimeoutException("CmdSN window stayed closed for " + timeout.toMillis()
                         + " ms (CmdSN " + SerialNumbers.str(cmdSn) + ", MaxCmdSN " + SerialNumbers.str(maxCmdSn) + ")");
             }
-            pollPdu(Duration.ofNanos(left));
+            // Short slices: a one-way NOP-In that opens the window is consumed inside pollPdu, which
+            // does not return for it, so a long poll would sit out the whole wait on an open window.
+            pollPdu(Duration.ofNanos(Math.min(left, WINDOW_POLL_SLICE.toNanos())));
         }
     }
 
