@@ -233,6 +233,8 @@ class DataTransferE2ETest {
             assertThat(w.residualCount()).isEqualTo(bs);
             byte[] after = initiator.read10(E2eTarget.RAM_LUN, 32000, 2).requireGood().data();
             assertThat(Arrays.copyOf(after, bs)).isEqualTo(data);
+            assertThat(Arrays.copyOfRange(after, bs, 2 * bs)).as("block beyond the expected length untouched")
+                    .isEqualTo(Arrays.copyOfRange(before, bs, 2 * bs));
         }
     }
 
