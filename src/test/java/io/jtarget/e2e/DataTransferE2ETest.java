@@ -14,10 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,22 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Each test works in its own LBA range so tests do not see each other's data.
  */
 class DataTransferE2ETest {
-    @TempDir
-    static java.nio.file.Path dir;
-
-    private static E2eTarget target;
-
-    @BeforeAll
-    static void startTarget() throws Exception {
-        target = E2eTarget.start(dir);
-    }
-
-    @AfterAll
-    static void stopTarget() {
-        if (target != null) {
-            target.close();
-        }
-    }
+    @RegisterExtension
+    static final E2eTarget target = E2eTarget.withDefaults();
 
     @ParameterizedTest(name = "MaxRecvDataSegmentLength={0}")
     @ValueSource(ints = {512, 4096, 8192, 65536, 262144, 1048576})

@@ -15,31 +15,15 @@ import io.jtarget.testinit.TestInitiator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Login, negotiation, discovery and logout against an in-process jtarget (RFC 7143 §6, §11.12–§11.15, §13). */
 class LoginE2ETest {
-    @TempDir
-    static java.nio.file.Path dir;
-
-    private static E2eTarget target;
-
-    @BeforeAll
-    static void startTarget() throws Exception {
-        target = E2eTarget.start(dir);
-    }
-
-    @AfterAll
-    static void stopTarget() {
-        if (target != null) {
-            target.close();
-        }
-    }
+    @RegisterExtension
+    static final E2eTarget target = E2eTarget.withDefaults();
 
     @ParameterizedTest(name = "HeaderDigest={0} DataDigest={1}")
     @CsvSource({"None,None", "CRC32C,None", "None,CRC32C", "CRC32C,CRC32C"})

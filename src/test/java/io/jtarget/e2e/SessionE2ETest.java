@@ -23,10 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Session-level behaviour: NOP ping, the CmdSN window, task management, and bad input that must
@@ -34,22 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * §11.17-§11.19).
  */
 class SessionE2ETest {
-    @TempDir
-    static java.nio.file.Path dir;
-
-    private static E2eTarget target;
-
-    @BeforeAll
-    static void startTarget() throws Exception {
-        target = E2eTarget.start(dir);
-    }
-
-    @AfterAll
-    static void stopTarget() {
-        if (target != null) {
-            target.close();
-        }
-    }
+    @RegisterExtension
+    static final E2eTarget target = E2eTarget.withDefaults();
 
     @Test
     void shouldEchoPingDataWhenNopOutCarriesData() throws Exception {
