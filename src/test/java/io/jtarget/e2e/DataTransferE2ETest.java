@@ -2,6 +2,7 @@ package io.jtarget.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jtarget.testinit.Bytes;
 import io.jtarget.testinit.Capacity;
 import io.jtarget.testinit.Cdbs;
 import io.jtarget.testinit.LoginOptions;
@@ -34,7 +35,7 @@ class DataTransferE2ETest {
     void shouldSplitDataInWithinInitiatorsLimitWhenReading(int maxRecv) throws Exception {
         try (TestInitiator initiator = target.loginReady(E2eTarget.options().maxRecvDataSegmentLength(maxRecv))) {
             int bs = initiator.blockSize(E2eTarget.RAM_LUN);
-            byte[] data = random(1 << 20, maxRecv);
+            byte[] data = Bytes.random(1 << 20, maxRecv);
             long lba = 0;
             initiator.write16(E2eTarget.RAM_LUN, lba, data, false).requireGood();
             ScsiResult read = initiator.read16(E2eTarget.RAM_LUN, lba, data.length / bs).requireGood();
@@ -67,7 +68,7 @@ class DataTransferE2ETest {
             int bs = initiator.blockSize(E2eTarget.FILE_LUN);
             long lba = 4096 + (long) (immediate ? 1 : 0) * 2048 + (initialR2T ? 1 : 0) * 1024;
             for (int length : new int[] {bs, 3 * bs, 64 * 1024, 300 * 1024 + bs}) {
-                byte[] data = random(length, length + firstBurst);
+                byte[] data = Bytes.random(length, length + firstBurst);
                 ScsiResult w = initiator.write10(E2eTarget.FILE_LUN, lba, data, false).requireGood();
                 assertThat(w.solicitedBytes()).as("R2T-solicited Data-Out: everything not sent unsolicited")
                         .isEqualTo(length - w.immediateBytes() - w.unsolicitedBytes());
@@ -87,7 +88,7 @@ class DataTransferE2ETest {
                 .firstBurstLength(4096).maxBurstLength(4096);
         try (TestInitiator initiator = target.loginReady(options)) {
             assertThat(initiator.negotiated().maxBurstLength()).isLessThanOrEqualTo(4096);
-            byte[] data = random(256 * 1024, 7);
+            byte[] data = Bytes.random(256 * 1024, 7);
             int bs = initiator.blockSize(E2eTarget.RAM_LUN);
             ScsiResult w = initiator.write10(E2eTarget.RAM_LUN, 8192, data, true).requireGood();
             assertThat(w.r2ts()).isGreaterThanOrEqualTo(data.length / 4096);
@@ -140,7 +141,7 @@ class DataTransferE2ETest {
             List<byte[]> payloads = new ArrayList<>();
             List<ScsiTask> writes = new ArrayList<>();
             for (int i = 0; i < commands; i++) {
-                byte[] data = random(8 * bs, 100 + i);
+                byte[] data = Bytes.random(8 * bs, 100 + i);
                 payloads.add(data);
                 writes.add(initiator.submit(ScsiRequest.write(E2eTarget.RAM_LUN, Cdbs.write10(base + 8L * i, 8, false), data)));
             }
@@ -173,7 +174,7 @@ class DataTransferE2ETest {
     void shouldReportOverflowWhenReadWantsMoreThanExpected() throws Exception {
         try (TestInitiator initiator = target.loginReady()) {
             int bs = initiator.blockSize(E2eTarget.RAM_LUN);
-            byte[] data = random(4 * bs, 11);
+            byte[] data = Bytes.random(4 * bs, 11);
             initiator.write10(E2eTarget.RAM_LUN, 30000, data, false).requireGood();
             ScsiResult r = initiator.execute(ScsiRequest.read(E2eTarget.RAM_LUN, Cdbs.read10(30000, 4), bs)).requireGood();
             assertThat(r.residualOverflow()).isTrue();
@@ -186,9 +187,9 @@ class DataTransferE2ETest {
     void shouldWriteOnlyWhatTheCdbAsksWhenExpectedLengthIsLarger() throws Exception {
         try (TestInitiator initiator = target.loginReady(E2eTarget.options().immediateData(false).initialR2T(true))) {
             int bs = initiator.blockSize(E2eTarget.RAM_LUN);
-            byte[] before = random(2 * bs, 12);
+            byte[] before = Bytes.random(2 * bs, 12);
             initiator.write10(E2eTarget.RAM_LUN, 31000, before, false).requireGood();
-            byte[] data = random(2 * bs, 13);
+            byte[] data = Bytes.random(2 * bs, 13);
             ScsiResult w = initiator.execute(ScsiRequest.write(E2eTarget.RAM_LUN, Cdbs.write10(31000, 1, false), data))
                     .requireGood();
             assertThat(w.residualUnderflow()).isTrue();
@@ -204,9 +205,9 @@ class DataTransferE2ETest {
     void shouldWriteOnlyExpectedLengthWhenCdbAsksForMore() throws Exception {
         try (TestInitiator initiator = target.loginReady(E2eTarget.options().immediateData(false).initialR2T(true))) {
             int bs = initiator.blockSize(E2eTarget.RAM_LUN);
-            byte[] before = random(2 * bs, 14);
+            byte[] before = Bytes.random(2 * bs, 14);
             initiator.write10(E2eTarget.RAM_LUN, 32000, before, false).requireGood();
-            byte[] data = random(bs, 15);
+            byte[] data = Bytes.random(bs, 15);
             ScsiResult w = initiator.execute(ScsiRequest.write(E2eTarget.RAM_LUN, Cdbs.write10(32000, 2, false), data));
             // libiscsi's iSCSIResiduals expects GOOD with overflow and only EDTL bytes written.
             assertThat(w.isGood()).as("status %s", w).isTrue();
@@ -251,11 +252,5 @@ class DataTransferE2ETest {
 
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
-    }
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 }

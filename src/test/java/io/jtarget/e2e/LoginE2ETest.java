@@ -3,6 +3,7 @@ package io.jtarget.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.jtarget.testinit.Bytes;
 import io.jtarget.testinit.DiscoveredTarget;
 import io.jtarget.testinit.IscsiWire.Keys;
 import io.jtarget.testinit.IscsiWire.Login;
@@ -14,7 +15,6 @@ import io.jtarget.testinit.SessionParameters;
 import io.jtarget.testinit.TestInitiator;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +33,7 @@ class LoginE2ETest {
             assertThat(p.headerDigest()).isEqualTo(header.equals(Keys.CRC32C));
             assertThat(p.dataDigest()).isEqualTo(data.equals(Keys.CRC32C));
             // Every PDU after login is now checked against the digests (PduChannel), both ways.
-            byte[] payload = randomBytes(64 * 1024, 1);
+            byte[] payload = Bytes.random(64 * 1024, 1);
             initiator.write10(E2eTarget.RAM_LUN, 2048, payload, false).requireGood();
             assertThat(initiator.read10(E2eTarget.RAM_LUN, 2048, payload.length / initiator.blockSize(E2eTarget.RAM_LUN))
                     .requireGood().data()).isEqualTo(payload);
@@ -185,11 +185,5 @@ class LoginE2ETest {
                 }
             }
         }
-    }
-
-    private static byte[] randomBytes(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 }

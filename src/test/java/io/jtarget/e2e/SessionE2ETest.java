@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,8 +37,7 @@ class SessionE2ETest {
     @Test
     void shouldEchoPingDataWhenNopOutCarriesData() throws Exception {
         try (TestInitiator initiator = target.login()) {
-            byte[] data = new byte[1000];
-            new Random(1).nextBytes(data);
+            byte[] data = Bytes.random(1000, 1);
             Pdu nopIn = initiator.ping(data);
             assertThat(nopIn.data()).isEqualTo(data);
             assertThat(initiator.ping().data()).isEmpty();
@@ -188,7 +186,7 @@ class SessionE2ETest {
     @Test
     void shouldRejectUnknownOpcodeWithoutDisturbingOtherSessions() throws Exception {
         try (TestInitiator bystander = target.loginReady(); TestInitiator offender = target.login()) {
-            byte[] before = randomBlocks(bystander, 8, 21);
+            byte[] before = Bytes.random(8 * bystander.blockSize(E2eTarget.RAM_LUN), 21);
             bystander.write10(E2eTarget.RAM_LUN, 40000, before, false).requireGood();
 
             Pdu bogus = Pdu.create(0x0F).immediate(true).flags(IscsiWire.Bhs.FINAL_FLAG)
@@ -199,7 +197,7 @@ class SessionE2ETest {
             assertRejectedOrClosed(offender, bogus, false, Reject.COMMAND_NOT_SUPPORTED, Reject.PROTOCOL_ERROR);
 
             assertThat(bystander.read10(E2eTarget.RAM_LUN, 40000, 8).requireGood().data()).isEqualTo(before);
-            byte[] after = randomBlocks(bystander, 8, 22);
+            byte[] after = Bytes.random(8 * bystander.blockSize(E2eTarget.RAM_LUN), 22);
             bystander.write10(E2eTarget.RAM_LUN, 40000, after, true).requireGood();
             assertThat(bystander.read10(E2eTarget.RAM_LUN, 40000, 8).requireGood().data()).isEqualTo(after);
         }
@@ -355,11 +353,5 @@ class SessionE2ETest {
         assertThat(Arrays.copyOf(reply.data(), IscsiWire.BHS_LENGTH))
                 .as("Reject carries the complete header of the bad PDU (§11.17.1)").isEqualTo(sent.bhs());
         assertThat(initiator.ping(new byte[] {1}).data()).as("connection still works after the Reject").containsExactly(1);
-    }
-
-    private static byte[] randomBlocks(TestInitiator initiator, int blocks, long seed) {
-        byte[] b = new byte[blocks * initiator.blockSize(E2eTarget.RAM_LUN)];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 }
