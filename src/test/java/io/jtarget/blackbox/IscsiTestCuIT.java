@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,11 +37,6 @@ class IscsiTestCuIT {
                 "Read6", "Read10", "Read12", "Read16", "ReadCapacity10", "ReadCapacity16", "ReadOnly", "StartStopUnit",
                 "TestUnitReady", "Verify10", "Verify12", "Verify16", "Write10", "Write12", "Write16", "WriteVerify10",
                 "WriteVerify12", "WriteVerify16", "iSCSIcmdsn", "iSCSIdatasn", "iSCSIResiduals", "iSCSITMF");
-    }
-
-    @BeforeAll
-    static void requireTool() {
-        ExternalTool.requireInstalled("iscsi-test-cu", "libiscsi-bin");
     }
 
     @ParameterizedTest(name = "{0}")
