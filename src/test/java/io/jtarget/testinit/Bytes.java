@@ -41,8 +41,4 @@ public final class Bytes {
         putInt(b, off, (int) (v >>> 32));
         putInt(b, off + 4, (int) v);
     }
-
-    public static long getUnsignedInt(byte[] b, int off) {
-        return getInt(b, off) & 0xFFFFFFFFL;
-    }
 }
