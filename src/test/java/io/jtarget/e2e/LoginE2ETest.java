@@ -14,7 +14,13 @@ import io.jtarget.testinit.LogoutResult;
 import io.jtarget.testinit.SessionParameters;
 import io.jtarget.testinit.TestInitiator;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -168,20 +174,34 @@ class LoginE2ETest {
 
     @Test
     void shouldKeepSessionsApartWhenManyLogInAtOnce() throws Exception {
-        TestInitiator[] sessions = new TestInitiator[8];
+        int count = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(count);
+        List<Future<TestInitiator>> logins = new ArrayList<>();
         try {
-            for (int i = 0; i < sessions.length; i++) {
-                sessions[i] = target.login();
+            // Every thread connects and logs in as soon as all are released, so the logins overlap.
+            CountDownLatch go = new CountDownLatch(1);
+            for (int i = 0; i < count; i++) {
+                logins.add(pool.submit(() -> {
+                    go.await();
+                    return target.login();
+                }));
+            }
+            go.countDown();
+            List<TestInitiator> sessions = new ArrayList<>();
+            for (Future<TestInitiator> login : logins) {
+                sessions.add(login.get(30, TimeUnit.SECONDS));
             }
             for (TestInitiator s : sessions) {
                 assertThat(s.ping(new byte[] {7}).data()).containsExactly(7);
             }
-            assertThat(java.util.Arrays.stream(sessions).mapToInt(TestInitiator::tsih).distinct().count())
-                    .as("each new session gets its own TSIH").isEqualTo(sessions.length);
+            assertThat(sessions.stream().mapToInt(TestInitiator::tsih).distinct().count())
+                    .as("each new session gets its own TSIH").isEqualTo(count);
         } finally {
-            for (TestInitiator s : sessions) {
-                if (s != null) {
-                    s.close();
+            pool.shutdown();
+            assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).as("login threads ended").isTrue();
+            for (Future<TestInitiator> login : logins) {
+                if (login.state() == Future.State.SUCCESS) {
+                    login.resultNow().close();
                 }
             }
         }
