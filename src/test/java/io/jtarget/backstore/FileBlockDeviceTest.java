@@ -299,6 +299,10 @@ class FileBlockDeviceTest extends BlockDeviceContractTest {
             // Half a file-system block: the rest of it might have to be read from disk first.
             assertThat(SyncIo.write(device, 24, new byte[BLOCK], false)).isNull();
             assertThat(pooled).hasValue(2);
+            // Control: an aligned non-FUA write still runs inline, so inline writes are not paused (as they
+            // would be for 5 s after a slow one) and only the pressure below can send the next to the pool.
+            assertThat(SyncIo.write(device, 40, page, false)).isNull();
+            assertThat(pooled).as("aligned write before the pressure rises").hasValue(2);
             // The kernel near throttling writers: the pool.
             calm.dirty = calm.background;
             Thread.sleep(WritebackPressure.SAMPLE_INTERVAL_NANOS / 1_000_000 + 5);
@@ -306,6 +310,7 @@ class FileBlockDeviceTest extends BlockDeviceContractTest {
             assertThat(pooled).hasValue(3);
             assertThat(read(device, 16, 8)).isEqualTo(page);
             assertThat(read(device, 32, 8)).isEqualTo(page);
+            assertThat(read(device, 40, 8)).isEqualTo(page);
             src.release();
         } finally {
             counting.shutdown();

@@ -1,7 +1,6 @@
 package io.jtarget.blackbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AuthConfig;
@@ -13,16 +12,11 @@ import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.net.IscsiServer;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -38,7 +32,7 @@ class ChapAccessIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/iscsi-inq")), "libiscsi-bin (iscsi-inq) not installed");
+        ExternalTool.requireInstalled("iscsi-inq", "libiscsi-bin");
         AuthConfig auth = AuthConfig.chap(ChapCredentials.parse("alice:alice-secret-12"),
                 Optional.of(ChapCredentials.parse("target:target-secret-34")), EnumSet.allOf(ChapDigest.class));
         TargetConfig target = new TargetConfig(TARGET, List.of(new LunConfig(0, new BackingSpec.Ram(8L << 20), false)),
@@ -57,15 +51,8 @@ class ChapAccessIT {
         }
     }
 
-    record Result(int exitCode, String output) {}
-
-    static Result inq(String initiator, String url) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("iscsi-inq", "-i", initiator, url).redirectErrorStream(true).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("iscsi-inq timed out: " + url);
-        }
-        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    static ExternalTool.Result inq(String initiator, String url) throws Exception {
+        return ExternalTool.run(Duration.ofSeconds(30), List.of("iscsi-inq", "-i", initiator, url));
     }
 
     static String url(String credentials, String query) {
@@ -74,34 +61,36 @@ class ChapAccessIT {
 
     @Test
     void shouldLogInWithTheRightSecret() throws Exception {
-        Result r = inq(ALLOWED, url("alice%alice-secret-12@", ""));
-        assertThat(r.exitCode()).as(r.output()).isZero();
+        ExternalTool.Result r = inq(ALLOWED, url("alice%alice-secret-12@", ""));
+        assertThat(r.exitCode()).as(r.describe()).isZero();
         assertThat(r.output()).contains("DIRECT_ACCESS");
     }
 
     @Test
     void shouldRefuseAWrongSecretOrNone() throws Exception {
-        Result wrong = inq(ALLOWED, url("alice%not-the-secret@", ""));
-        assertThat(wrong.exitCode()).isNotZero();
+        ExternalTool.Result wrong = inq(ALLOWED, url("alice%not-the-secret@", ""));
+        assertThat(wrong.exitCode()).as(wrong.describe()).isNotZero();
         assertThat(wrong.output()).contains("Authentication failure");
-        Result none = inq(ALLOWED, url("", ""));
-        assertThat(none.exitCode()).isNotZero();
+        ExternalTool.Result none = inq(ALLOWED, url("", ""));
+        assertThat(none.exitCode()).as(none.describe()).isNotZero();
         assertThat(none.output()).contains("Authentication failure");
     }
 
     @Test
     void shouldProveTheTargetInMutualChap() throws Exception {
-        Result ok = inq(ALLOWED, url("alice%alice-secret-12@", "?target_user=target&target_password=target-secret-34"));
-        assertThat(ok.exitCode()).as(ok.output()).isZero();
-        Result impostor = inq(ALLOWED, url("alice%alice-secret-12@", "?target_user=target&target_password=other-secret-56"));
-        assertThat(impostor.exitCode()).isNotZero();
+        ExternalTool.Result ok = inq(ALLOWED,
+                url("alice%alice-secret-12@", "?target_user=target&target_password=target-secret-34"));
+        assertThat(ok.exitCode()).as(ok.describe()).isZero();
+        ExternalTool.Result impostor = inq(ALLOWED,
+                url("alice%alice-secret-12@", "?target_user=target&target_password=other-secret-56"));
+        assertThat(impostor.exitCode()).as(impostor.describe()).isNotZero();
         assertThat(impostor.output()).contains("Invalid CHAP_R response from the target");
     }
 
     @Test
     void shouldRefuseAnInitiatorThatIsNotAllowed() throws Exception {
-        Result r = inq("iqn.2026-11.io.jtarget.test:other", url("alice%alice-secret-12@", ""));
-        assertThat(r.exitCode()).isNotZero();
+        ExternalTool.Result r = inq("iqn.2026-11.io.jtarget.test:other", url("alice%alice-secret-12@", ""));
+        assertThat(r.exitCode()).as(r.describe()).isNotZero();
         assertThat(r.output()).contains("Authorization failure");
     }
 }

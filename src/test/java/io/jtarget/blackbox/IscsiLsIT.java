@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,9 +16,13 @@ class IscsiLsIT {
     @TempDir
     Path dir;
 
+    @BeforeAll
+    static void requireTool() {
+        ExternalTool.requireInstalled("iscsi-ls", "libiscsi-bin");
+    }
+
     @Test
     void shouldListTargetAndLunsWhenDiscovering() throws Exception {
-        ExternalTool.requireInstalled("iscsi-ls", "libiscsi-bin");
         try (BlackboxTarget target = BlackboxTarget.start(dir, 64L << 20)) {
             ExternalTool.Result r = ExternalTool.run(Duration.ofSeconds(60),
                     List.of("iscsi-ls", "-s", target.portalUrl()));
@@ -34,7 +39,6 @@ class IscsiLsIT {
 
     @Test
     void shouldListTargetUrlWhenAskedForUrls() throws Exception {
-        ExternalTool.requireInstalled("iscsi-ls", "libiscsi-bin");
         try (BlackboxTarget target = BlackboxTarget.start(dir, 64L << 20)) {
             ExternalTool.Result r = ExternalTool.run(Duration.ofSeconds(60),
                     List.of("iscsi-ls", "--url", target.portalUrl()));

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * One run of libiscsi's iscsi-test-cu for one suite, with the checks every conformance test makes:
- * the tool got to run the suite (a CUnit summary, at least one test, no suite setup failure).
+ * the tool is installed and got to run the suite (a CUnit summary, at least one test, no suite
+ * setup failure).
  */
 record IscsiTestCu(ExternalTool.Result result, CunitSummary summary) {
     static final Duration SUITE_TIMEOUT = Duration.ofMinutes(5);
@@ -20,6 +21,7 @@ record IscsiTestCu(ExternalTool.Result result, CunitSummary summary) {
      * @param urls the LU's URL, and optionally a second path to it (multipath checks)
      */
     static IscsiTestCu runSuite(String suite, List<String> options, List<String> urls) throws Exception {
+        ExternalTool.requireInstalled("iscsi-test-cu", "libiscsi-bin");
         List<String> command = new ArrayList<>(List.of("iscsi-test-cu"));
         command.addAll(options);
         command.addAll(List.of("--verbose", "--initiator-name=" + INITIATOR_1, "--initiator-name-2=" + INITIATOR_2,

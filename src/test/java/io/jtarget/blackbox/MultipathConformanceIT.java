@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,11 +46,6 @@ class MultipathConformanceIT {
                 "ProutPreempt", "ReadDefectData10", "ReadDefectData12", "ReceiveCopyResults", "ReportSupportedOpcodes",
                 "Reserve6", "Sanitize", "Unmap", "WriteAtomic16", "WriteSame10", "WriteSame16", "MultipathIO",
                 "PreventAllow", "StartStopUnit", "NoMedia", "iSCSITMF");
-    }
-
-    @BeforeAll
-    static void requireTool() {
-        ExternalTool.requireInstalled("iscsi-test-cu", "libiscsi-bin");
     }
 
     @ParameterizedTest(name = "{0}")

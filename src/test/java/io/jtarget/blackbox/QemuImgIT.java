@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * qemu-img (QEMU's iSCSI block driver, built on libiscsi) copies a 64 MiB random image onto LUN 0
- * and back; the copy must be byte-for-byte identical, with and without header digests.
+ * and back; the copy must be byte-for-byte identical, with the default options and with QEMU's
+ * runtime options (header-digest=crc32c, parallel out-of-order writes).
  */
 @Tag("blackbox")
 class QemuImgIT {
@@ -48,8 +49,13 @@ class QemuImgIT {
         assertThat(Files.mismatch(image, back)).as("first differing byte").isEqualTo(-1L);
     }
 
+    /**
+     * libiscsi falls back to no digest when the negotiation does not end in CRC32C and qemu-img does
+     * not say which it got, so this cannot prove digests were in force; the digests themselves are
+     * checked by {@code io.jtarget.e2e.LoginE2ETest.shouldUseNegotiatedDigestsWhenInitiatorOffersThem}.
+     */
     @Test
-    void shouldCopyImageThroughLunWhenHeaderDigestsAreOn() throws Exception {
+    void shouldCopyImageThroughLunWhenQemuAsksForHeaderDigests() throws Exception {
         Path image = randomImage(dir.resolve("in.raw"), 2);
         Path back = dir.resolve("back.raw");
         try (BlackboxTarget target = BlackboxTarget.start(dir, IMAGE_BYTES)) {

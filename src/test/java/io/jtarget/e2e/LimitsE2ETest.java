@@ -6,10 +6,8 @@ import io.jtarget.config.ServerConfig;
 import io.jtarget.testinit.TestInitiator;
 import java.net.Socket;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The configurable limits as an initiator sees them: the CmdSN window, target pings (NOP-In) on
@@ -21,22 +19,9 @@ class LimitsE2ETest {
     private static final Duration NOP_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(1);
 
-    @TempDir
-    static java.nio.file.Path dir;
-
-    private static E2eTarget target;
-
-    @BeforeAll
-    static void startTarget() throws Exception {
-        target = E2eTarget.start(dir, new ServerConfig.Limits(1, 2, NOP_INTERVAL, NOP_TIMEOUT, LOGIN_TIMEOUT, WINDOW));
-    }
-
-    @AfterAll
-    static void stopTarget() {
-        if (target != null) {
-            target.close();
-        }
-    }
+    @RegisterExtension
+    static final E2eTarget target = E2eTarget.withLimits(
+            new ServerConfig.Limits(1, 2, NOP_INTERVAL, NOP_TIMEOUT, LOGIN_TIMEOUT, WINDOW));
 
     @Test
     void shouldOfferConfiguredWindowWhenSessionStarts() throws Exception {

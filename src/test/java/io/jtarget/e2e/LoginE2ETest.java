@@ -3,6 +3,7 @@ package io.jtarget.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.jtarget.testinit.Bytes;
 import io.jtarget.testinit.DiscoveredTarget;
 import io.jtarget.testinit.IscsiWire.Keys;
 import io.jtarget.testinit.IscsiWire.Login;
@@ -13,33 +14,22 @@ import io.jtarget.testinit.LogoutResult;
 import io.jtarget.testinit.SessionParameters;
 import io.jtarget.testinit.TestInitiator;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Login, negotiation, discovery and logout against an in-process jtarget (RFC 7143 §6, §11.12–§11.15, §13). */
 class LoginE2ETest {
-    @TempDir
-    static java.nio.file.Path dir;
-
-    private static E2eTarget target;
-
-    @BeforeAll
-    static void startTarget() throws Exception {
-        target = E2eTarget.start(dir);
-    }
-
-    @AfterAll
-    static void stopTarget() {
-        if (target != null) {
-            target.close();
-        }
-    }
+    @RegisterExtension
+    static final E2eTarget target = E2eTarget.withDefaults();
 
     @ParameterizedTest(name = "HeaderDigest={0} DataDigest={1}")
     @CsvSource({"None,None", "CRC32C,None", "None,CRC32C", "CRC32C,CRC32C"})
@@ -49,7 +39,7 @@ class LoginE2ETest {
             assertThat(p.headerDigest()).isEqualTo(header.equals(Keys.CRC32C));
             assertThat(p.dataDigest()).isEqualTo(data.equals(Keys.CRC32C));
             // Every PDU after login is now checked against the digests (PduChannel), both ways.
-            byte[] payload = randomBytes(64 * 1024, 1);
+            byte[] payload = Bytes.random(64 * 1024, 1);
             initiator.write10(E2eTarget.RAM_LUN, 2048, payload, false).requireGood();
             assertThat(initiator.read10(E2eTarget.RAM_LUN, 2048, payload.length / initiator.blockSize(E2eTarget.RAM_LUN))
                     .requireGood().data()).isEqualTo(payload);
@@ -184,28 +174,36 @@ class LoginE2ETest {
 
     @Test
     void shouldKeepSessionsApartWhenManyLogInAtOnce() throws Exception {
-        TestInitiator[] sessions = new TestInitiator[8];
+        int count = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(count);
+        List<Future<TestInitiator>> logins = new ArrayList<>();
         try {
-            for (int i = 0; i < sessions.length; i++) {
-                sessions[i] = target.login();
+            // Every thread connects and logs in as soon as all are released, so the logins overlap.
+            CountDownLatch go = new CountDownLatch(1);
+            for (int i = 0; i < count; i++) {
+                logins.add(pool.submit(() -> {
+                    go.await();
+                    return target.login();
+                }));
+            }
+            go.countDown();
+            List<TestInitiator> sessions = new ArrayList<>();
+            for (Future<TestInitiator> login : logins) {
+                sessions.add(login.get(30, TimeUnit.SECONDS));
             }
             for (TestInitiator s : sessions) {
                 assertThat(s.ping(new byte[] {7}).data()).containsExactly(7);
             }
-            assertThat(java.util.Arrays.stream(sessions).mapToInt(TestInitiator::tsih).distinct().count())
-                    .as("each new session gets its own TSIH").isEqualTo(sessions.length);
+            assertThat(sessions.stream().mapToInt(TestInitiator::tsih).distinct().count())
+                    .as("each new session gets its own TSIH").isEqualTo(count);
         } finally {
-            for (TestInitiator s : sessions) {
-                if (s != null) {
-                    s.close();
+            pool.shutdown();
+            assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).as("login threads ended").isTrue();
+            for (Future<TestInitiator> login : logins) {
+                if (login.state() == Future.State.SUCCESS) {
+                    login.resultNow().close();
                 }
             }
         }
-    }
-
-    private static byte[] randomBytes(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 }

@@ -1,8 +1,17 @@
 package io.jtarget.testinit;
 
-/** Big-endian helpers over byte arrays (network order, RFC 7143 §11.1; SCSI fields too). */
+import java.util.Random;
+
+/** Big-endian helpers over byte arrays (network order, RFC 7143 §11.1; SCSI fields too), and test data. */
 public final class Bytes {
     private Bytes() {}
+
+    /** {@code length} pseudo-random bytes, the same for the same seed. */
+    public static byte[] random(int length, long seed) {
+        byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
 
     public static int getShort(byte[] b, int off) {
         return ((b[off] & 0xFF) << 8) | (b[off + 1] & 0xFF);
@@ -31,9 +40,5 @@ public final class Bytes {
     public static void putLong(byte[] b, int off, long v) {
         putInt(b, off, (int) (v >>> 32));
         putInt(b, off + 4, (int) v);
-    }
-
-    public static long getUnsignedInt(byte[] b, int off) {
-        return getInt(b, off) & 0xFFFFFFFFL;
     }
 }

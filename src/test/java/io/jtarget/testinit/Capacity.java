@@ -1,6 +1,6 @@
 package io.jtarget.testinit;
 
-/** READ CAPACITY parameter data (SBC-4 §5.19, §5.20). */
+/** READ CAPACITY (16) parameter data (SBC-4 §5.20). */
 public record Capacity(long lastLba, int blockSize) {
 
     public long blockCount() {
@@ -16,12 +16,5 @@ public record Capacity(long lastLba, int blockSize) {
             throw new ProtocolViolationException("READ CAPACITY (16) data shorter than 12 bytes: " + data.length);
         }
         return new Capacity(Bytes.getLong(data, 0), Bytes.getInt(data, 8));
-    }
-
-    public static Capacity fromReadCapacity10(byte[] data) throws ProtocolViolationException {
-        if (data.length < 8) {
-            throw new ProtocolViolationException("READ CAPACITY (10) data shorter than 8 bytes: " + data.length);
-        }
-        return new Capacity(Bytes.getUnsignedInt(data, 0), Bytes.getInt(data, 4));
     }
 }

@@ -4,17 +4,9 @@ package io.jtarget.testinit;
 public final class Cdbs {
     private Cdbs() {}
 
-    public static final int TEST_UNIT_READY = 0x00;
-    public static final int REQUEST_SENSE = 0x03;
-    public static final int READ_6 = 0x08;
-    public static final int WRITE_6 = 0x0A;
     public static final int INQUIRY = 0x12;
-    public static final int MODE_SENSE_6 = 0x1A;
-    public static final int START_STOP_UNIT = 0x1B;
-    public static final int READ_CAPACITY_10 = 0x25;
     public static final int READ_10 = 0x28;
     public static final int WRITE_10 = 0x2A;
-    public static final int VERIFY_10 = 0x2F;
     public static final int SYNCHRONIZE_CACHE_10 = 0x35;
     public static final int READ_16 = 0x88;
     public static final int WRITE_16 = 0x8A;
@@ -29,13 +21,6 @@ public final class Cdbs {
         return new byte[6];
     }
 
-    public static byte[] requestSense(int allocationLength) {
-        byte[] cdb = new byte[6];
-        cdb[0] = REQUEST_SENSE;
-        cdb[4] = (byte) allocationLength;
-        return cdb;
-    }
-
     /** SPC-5 §6.7 INQUIRY; {@code evpd} with {@code pageCode} asks for a VPD page. */
     public static byte[] inquiry(boolean evpd, int pageCode, int allocationLength) {
         byte[] cdb = new byte[6];
@@ -43,21 +28,6 @@ public final class Cdbs {
         cdb[1] = (byte) (evpd ? 1 : 0);
         cdb[2] = (byte) pageCode;
         Bytes.putShort(cdb, 3, allocationLength);
-        return cdb;
-    }
-
-    public static byte[] modeSense6(int pageCode, int subpage, int allocationLength) {
-        byte[] cdb = new byte[6];
-        cdb[0] = MODE_SENSE_6;
-        cdb[2] = (byte) (pageCode & 0x3F);
-        cdb[3] = (byte) subpage;
-        cdb[4] = (byte) allocationLength;
-        return cdb;
-    }
-
-    public static byte[] readCapacity10() {
-        byte[] cdb = new byte[10];
-        cdb[0] = READ_CAPACITY_10;
         return cdb;
     }
 

@@ -182,10 +182,6 @@ public final class PduChannel implements AutoCloseable {
         }
     }
 
-    public boolean isClosed() {
-        return socket.isClosed();
-    }
-
     @Override
     public void close() throws IOException {
         socket.close();

@@ -38,13 +38,4 @@ public record ScsiRequest(int lun, byte[] cdb, Direction direction, int expected
     public static ScsiRequest write(int lun, byte[] cdb, byte[] data) {
         return new ScsiRequest(lun, cdb, Direction.WRITE, data.length, data, TaskAttribute.SIMPLE, false);
     }
-
-    public ScsiRequest withTaskAttribute(int attribute) {
-        return new ScsiRequest(lun, cdb, direction, expectedLength, writeData, attribute, immediate);
-    }
-
-    /** Sent as an immediate command (RFC 7143 §3.2.2.1): CmdSN not advanced. */
-    public ScsiRequest asImmediate() {
-        return new ScsiRequest(lun, cdb, direction, expectedLength, writeData, taskAttribute, true);
-    }
 }

@@ -8,6 +8,7 @@ import io.jtarget.testinit.IscsiWire.Keys;
 import io.jtarget.testinit.IscsiWire.Login;
 import io.jtarget.testinit.IscsiWire.Opcode;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -153,11 +154,19 @@ class TestInitiatorTest {
 
     @Test
     void shouldWaitForWindowWhenMaxCmdSnIsReached() throws Exception {
+        AtomicReference<Optional<Pdu>> sentWhileClosed = new AtomicReference<>();
         try (ScriptedTarget target = new ScriptedTarget(ch -> {
                     ScriptedTarget.acceptLogin(ch, STAT_SN, 0); // window of one command
                     Pdu first = ch.read();
-                    ch.write(nopIn(first, STAT_SN + 1, 51, 51));
-                    Pdu second = ch.read();
+                    // Closes the window: CmdSN 51 is expected but MaxCmdSN stays 50 (RFC 7143 §4.2.2.1).
+                    ch.write(nopIn(first, STAT_SN + 1, 51, 50));
+                    Optional<Pdu> early = ch.poll(Duration.ofMillis(500));
+                    sentWhileClosed.set(early);
+                    // Opens it with a one-way NOP-In: no reply wanted, StatSN not advanced (RFC 7143 §11.19).
+                    ch.write(Pdu.create(Opcode.NOP_IN).flags(Bhs.FINAL_FLAG).itt(IscsiWire.RESERVED_TAG)
+                            .ttt(IscsiWire.RESERVED_TAG).intAt(Bhs.STAT_SN, STAT_SN + 2)
+                            .intAt(Bhs.EXP_CMD_SN, 51).intAt(Bhs.MAX_CMD_SN, 51));
+                    Pdu second = early.isPresent() ? early.get() : ch.read();
                     if (second.cmdSn() != 51) {
                         throw new AssertionError("second command CmdSN " + second.cmdSn());
                     }
@@ -166,8 +175,10 @@ class TestInitiatorTest {
                 TestInitiator initiator = TestInitiator.connect(target.address())) {
             initiator.login(straight());
             initiator.ping(new byte[0], false);
+            assertThat(initiator.maxCmdSn()).isEqualTo(50);
             initiator.ping(new byte[0], false);
             target.awaitScript();
+            assertThat(sentWhileClosed.get()).as("command sent while the window was closed").isEmpty();
             assertThat(initiator.expCmdSn()).isEqualTo(52);
         }
     }
