@@ -409,7 +409,7 @@ public final class IscsiConnection implements TransportHandler {
             // retry later and lower their queue depth. Unsolicited Data-Out for it is discarded.
             log.debug("{}: Data-Out buffer limit reached ({} bytes held); TASK SET FULL for itt=0x{}", peer(),
                     dataOutBudget.reserved(), Integer.toHexString(itt));
-            tasks.remove(itt);
+            forget(task);
             numberedDone(immediate);
             sendResponse(task, ScsiStatus.TASK_SET_FULL, null, Bhs.ScsiResponse.UNDERFLOW_BIT, edtlUnsigned, 0);
             return;
@@ -573,7 +573,7 @@ public final class IscsiConnection implements TransportHandler {
     private void endWithDigestError(IscsiTask task) {
         dropTaskData(task);
         task.state = IscsiTask.State.DONE;
-        tasks.remove(task.itt);
+        forget(task);
         numberedDone(task.immediate);
         sendResponse(task, ScsiStatus.CHECK_CONDITION, TransportError.PROTOCOL_SERVICE_CRC_ERROR.sense(), 0, 0, 0);
     }
@@ -590,9 +590,17 @@ public final class IscsiConnection implements TransportHandler {
         reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR);
         dropTaskData(task);
         task.state = IscsiTask.State.DONE;
-        tasks.remove(task.itt);
+        forget(task);
         numberedDone(task.immediate);
         sendResponse(task, ScsiStatus.CHECK_CONDITION, error.sense(), 0, 0, 0);
+    }
+
+    /** The task leaves this connection's table; the transport drops what it kept for it. */
+    private void forget(IscsiTask task) {
+        if (tasks.get(task.itt) == task) {
+            tasks.remove(task.itt);
+            transport.taskEnded(task);
+        }
     }
 
     private void dropTaskData(IscsiTask task) {
@@ -630,9 +638,7 @@ public final class IscsiConnection implements TransportHandler {
         task.response = null;
         executing--;
         task.releaseData();
-        if (tasks.get(task.itt) == task) {
-            tasks.remove(task.itt);
-        }
+        forget(task);
         // Free the CmdSN slot first so the response already carries the advanced MaxCmdSN.
         numberedDone(task.immediate);
         boolean send = phase == Phase.FULL_FEATURE || phase == Phase.LOGGING_OUT;
@@ -823,7 +829,7 @@ public final class IscsiConnection implements TransportHandler {
     private void abortLocally(IscsiTask task) {
         dropTaskData(task);
         task.state = IscsiTask.State.ABORTED;
-        tasks.remove(task.itt);
+        forget(task);
         numberedDone(task.immediate);
     }
 
@@ -1005,7 +1011,7 @@ public final class IscsiConnection implements TransportHandler {
             if (t.state == IscsiTask.State.RECEIVING_DATA) {
                 dropTaskData(t);
                 t.state = IscsiTask.State.ABORTED;
-                tasks.remove(t.itt);
+                forget(t);
             }
         }
         session.window.drainHeld(held -> ((IscsiPdu) held).release());

@@ -68,7 +68,8 @@ public interface IscsiTransport {
     void closeAfterSending();
 
     /**
-     * The login completed: from the next PDU on, the negotiated values rule this connection
+     * The login completed; called right after the final Login Response was passed to {@link #send}
+     * (which still goes out under login rules). From the next PDU on, the negotiated values rule this connection
      * (TCP: digests and MaxRecvDataSegmentLength, RFC 7143 §13.1, §13.12; iSER: RDMAExtensions
      * and the iSER data segment lengths, from {@link NegotiatedParameters#transportKeys()}).
      */
@@ -100,6 +101,13 @@ public interface IscsiTransport {
 
     /** The task ends before its fetch completed: forget its outstanding R2Ts / transfers. */
     void cancelDataOut(TransferTask task);
+
+    /**
+     * The task has left the core (answered, aborted or refused): drop what was kept for it (iSER:
+     * the STags its command carried). Its ITT may be reused from now on.
+     */
+    default void taskEnded(TransferTask task) {
+    }
 
     /**
      * Deliver a read task's Data-In: {@code length} bytes from {@code data}'s reader index. Takes

@@ -1,5 +1,6 @@
 package io.jtarget.iscsi.transport.tcp;
 
+import io.jtarget.iscsi.login.NegotiatedParameters;
 import io.jtarget.iscsi.pdu.Bhs;
 import io.jtarget.iscsi.pdu.HeaderBuilder;
 import io.jtarget.iscsi.pdu.IscsiPdu;
@@ -20,22 +21,24 @@ import java.util.function.Consumer;
  * their buffer offset. When the range is all in, the protocol core hears
  * {@link TransportHandler#dataOutFetched}. Loop-confined.
  */
-final class R2tSequencer {
+public final class R2tSequencer {
     private final TransportHandler handler;
     private final ByteBufAllocator alloc;
     private final Consumer<IscsiPdu> send;
     private int maxOutstandingR2T = 1;
     private int maxBurstLength = 262144;
 
-    R2tSequencer(TransportHandler handler, ByteBufAllocator alloc, Consumer<IscsiPdu> send) {
+    /** @param send queues one PDU on the connection */
+    public R2tSequencer(TransportHandler handler, ByteBufAllocator alloc, Consumer<IscsiPdu> send) {
         this.handler = handler;
         this.alloc = alloc;
         this.send = send;
     }
 
-    void limits(int maxOutstandingR2T, int maxBurstLength) {
-        this.maxOutstandingR2T = maxOutstandingR2T;
-        this.maxBurstLength = maxBurstLength;
+    /** The limits in force: at login's end and after a Text re-declaration. */
+    public void limits(NegotiatedParameters p) {
+        this.maxOutstandingR2T = p.maxOutstandingR2T();
+        this.maxBurstLength = p.maxBurstLength();
     }
 
     /** One task's solicited range and its outstanding R2Ts, kept in the task's transport slot. */
@@ -65,7 +68,8 @@ final class R2tSequencer {
         }
     }
 
-    void fetch(TransferTask task, int offset, int length) {
+    /** Solicit bytes [offset, offset + length) of the task's Data-Out. */
+    public void fetch(TransferTask task, int offset, int length) {
         Transfer transfer = new Transfer(offset, offset + length);
         task.transportState(transfer);
         sendR2ts(task, transfer);
@@ -95,7 +99,7 @@ final class R2tSequencer {
     }
 
     /** A Data-Out answering one of our R2Ts; null when accepted. */
-    TransportError dataOut(TransferTask task, IscsiPdu pdu, int length, boolean digestFailed) {
+    public TransportError dataOut(TransferTask task, IscsiPdu pdu, int length, boolean digestFailed) {
         int ttt = pdu.int32(Bhs.Data.TTT_OFFSET);
         int offset = pdu.int32(Bhs.Data.BUFFER_OFFSET_OFFSET);
         int dataSn = pdu.int32(Bhs.Data.DATASN_OFFSET);
@@ -131,7 +135,7 @@ final class R2tSequencer {
     }
 
     /** Forget the task's outstanding R2Ts: later Data-Out for them finds no tag. */
-    void cancel(TransferTask task) {
+    public void cancel(TransferTask task) {
         if (task.transportState() instanceof Transfer transfer) {
             for (int ttt : transfer.byTtt.keySet()) {
                 handler.transferTags().release(ttt);

@@ -3,10 +3,7 @@ package io.jtarget.iscsi.transport.tcp;
 import io.jtarget.iscsi.login.KeyRegistry;
 import io.jtarget.iscsi.login.NegotiatedParameters;
 import io.jtarget.iscsi.login.TransportKeyRules;
-import io.jtarget.iscsi.pdu.Bhs;
-import io.jtarget.iscsi.pdu.HeaderBuilder;
 import io.jtarget.iscsi.pdu.IscsiPdu;
-import io.jtarget.iscsi.pdu.Opcode;
 import io.jtarget.iscsi.pdu.PduDecoder;
 import io.jtarget.iscsi.pdu.PduEncoder;
 import io.jtarget.iscsi.pdu.PduFormatException;
@@ -36,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * iSCSI over TCP (RFC 7143) on a Netty channel: the pipeline's PDU decoder and encoder with their
  * digests, flush batching, the completion queue back to the loop, R2T/Data-Out
- * ({@link R2tSequencer}) and Data-In PDUs. The protocol itself is the {@link TransportHandler}'s.
+ * ({@link R2tSequencer}) and Data-In PDUs ({@link DataInSequencer}). The protocol itself is the {@link TransportHandler}'s.
  *
  * <p>Batching (seed 002): PDUs sent while a read round is handled are flushed once when the round
  * ends ({@link #channelReadComplete}); completions from backend threads are handled in batches
@@ -53,9 +50,7 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
     private ConnectionLoop loop;
     private TransportHandler handler;
     private R2tSequencer r2ts;
-    /** The initiator's MaxRecvDataSegmentLength: the largest Data-In segment (§13.12). */
-    private int maxSendDataSegment = KeyRegistry.DEFAULT_MAX_RECV_DATA_SEGMENT_LENGTH;
-    private int maxBurstLength = 262144;
+    private DataInSequencer dataIn;
 
     /** A batch (a read round or a completion drain) is running: its writes wait for its one flush. */
     private boolean inBatch;
@@ -91,6 +86,7 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
         this.loop = new EventLoopConnectionLoop(ctx.channel().eventLoop());
         this.handler = protocol.apply(this);
         this.r2ts = new R2tSequencer(handler, ctx.alloc(), this::send);
+        this.dataIn = new DataInSequencer(handler, ctx.alloc(), this::send);
     }
 
     @Override
@@ -212,9 +208,8 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void parametersChanged(NegotiatedParameters p) {
-        maxSendDataSegment = p.initiatorMaxRecvDataSegmentLength();
-        maxBurstLength = p.maxBurstLength();
-        r2ts.limits(p.maxOutstandingR2T(), p.maxBurstLength());
+        r2ts.limits(p);
+        dataIn.limits(p);
     }
 
     @Override
@@ -232,55 +227,10 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
         r2ts.cancel(task);
     }
 
-    /**
-     * Data-In PDUs (§11.7): each at most the initiator's MaxRecvDataSegmentLength, F at the end of
-     * each MaxBurstLength sequence; with {@code collapseStatus} the last one carries the status and
-     * residual (§11.7.3). Written as [header][data slice] buffers, never concatenated.
-     */
     @Override
     public int sendDataIn(TransferTask task, ByteBuf data, int length, boolean collapseStatus, int status,
             int residualFlags, int residual) {
-        int maxSegment = maxSendDataSegment;
-        int burst = maxBurstLength;
-        int dataSn = 0;
-        int offset = 0;
-        int base = data.readerIndex();
-        ByteBuf whole = data;
-        while (offset < length) {
-            int inBurst = burst - (offset % burst);
-            int segmentLength = Math.min(Math.min(maxSegment, length - offset), inBurst);
-            boolean last = offset + segmentLength == length;
-            boolean endOfSequence = last || segmentLength == inBurst;
-            int flags = endOfSequence ? Bhs.FINAL_BIT : 0;
-            HeaderBuilder h = HeaderBuilder.of(ctx.alloc(), Opcode.SCSI_DATA_IN, 0)
-                    .lun(task.lunField())
-                    .itt(task.itt())
-                    .int32(Bhs.Data.TTT_OFFSET, Bhs.RESERVED_TAG)
-                    .int32(Bhs.Data.EXP_CMDSN_OFFSET, handler.expCmdSn())
-                    .int32(Bhs.Data.MAX_CMDSN_OFFSET, handler.maxCmdSn())
-                    .int32(Bhs.Data.DATASN_OFFSET, dataSn++)
-                    .int32(Bhs.Data.BUFFER_OFFSET_OFFSET, offset);
-            if (last && collapseStatus) {
-                flags |= Bhs.Data.STATUS_BIT | residualFlags;
-                h.u8(Bhs.Data.STATUS_OFFSET, status)
-                        .int32(Bhs.Data.STATSN_OFFSET, handler.nextStatSn())
-                        .int32(Bhs.Data.RESIDUAL_OFFSET, residual);
-            }
-            h.u8(Bhs.FLAGS_OFFSET, flags);
-            ByteBuf segment;
-            if (offset == 0 && segmentLength == whole.readableBytes()) {
-                segment = whole; // one PDU carries all of it: hand over our reference, no slice
-                whole = null;
-            } else {
-                segment = whole.retainedSlice(base + offset, segmentLength);
-            }
-            send(h.pdu(segment));
-            offset += segmentLength;
-        }
-        if (whole != null) {
-            whole.release();
-        }
-        return collapseStatus ? STATUS_SENT : dataSn;
+        return dataIn.send(task, data, length, collapseStatus, status, residualFlags, residual);
     }
 
     @Override
