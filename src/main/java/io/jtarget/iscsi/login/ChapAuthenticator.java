@@ -23,9 +23,10 @@ import java.util.function.BiPredicate;
  * </pre>
  *
  * R = H(I || secret || C) with H the algorithm A (RFC 1994 §4.1). A is the first algorithm of the
- * initiator's CHAP_A list that the target accepts (RFC 7143 §6.2.1). Challenges are fresh SecureRandom bytes; responses are compared in constant
- * time, and an unknown CHAP_N goes through exactly the same computation as a wrong response, so
- * a failure costs the same time as a success and tells nothing (no timing oracle). A reflected
+ * initiator's CHAP_A list that the target accepts (RFC 7143 §6.2.1). Challenges are fresh
+ * SecureRandom bytes; responses are compared in constant time, and an unknown CHAP_N goes through
+ * exactly the same computation as a wrong response, so a failure costs the same time as a success
+ * and tells nothing (no timing oracle). A reflected
  * challenge (the initiator sending our own CHAP_C back for mutual CHAP) is refused, as §12.1.3
  * requires ("Responders MUST check for this condition and close the iSCSI TCP connection").
  *
