@@ -57,7 +57,6 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
     private boolean completionBatchOpen;
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushNow;
-    private boolean closed;
 
     private TcpTransport(PduDecoder decoder, PduEncoder.DigestSettings digests,
             Function<IscsiTransport, TransportHandler> protocol) {
@@ -136,7 +135,6 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closed = true;
         handler.onClosed();
         ctx.fireChannelInactive();
     }
