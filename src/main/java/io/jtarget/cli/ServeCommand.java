@@ -7,11 +7,13 @@ import io.jtarget.config.BackingSpec;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
 import io.jtarget.config.ConnectionLimits;
+import io.jtarget.config.IscsiNames;
 import io.jtarget.config.BackingSpecParser;
 import io.jtarget.config.LunConfig;
+import io.jtarget.config.Portals;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
-import io.jtarget.iscsi.session.ExportedTarget;
+import io.jtarget.registry.ServedTarget;
 import io.jtarget.net.IscsiServer;
 import io.jtarget.scsi.LogicalUnit;
 import java.io.PrintWriter;
@@ -278,26 +280,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private InetSocketAddress parseListen(String value) {
-        int colon = value.lastIndexOf(':');
-        if (colon <= 0 || colon == value.length() - 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--listen: expected HOST:PORT, got '" + value + "'");
-        }
-        String host = value.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(value.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (port < 0 || port > 65535) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--listen: bad port in '" + value + "'");
-        }
-        return new InetSocketAddress(host, port);
+        return parse("--listen", () -> Portals.parse(value));
     }
 
     static void printBanner(IscsiServer server, PrintWriter out) {
@@ -306,7 +289,7 @@ public final class ServeCommand implements Callable<Integer> {
             // Each portal is its own portal group (one SCSI target port per portal).
             out.println("  portal  " + hostPort(portal) + "," + server.portalGroupTag(portal));
         }
-        for (ExportedTarget t : server.targets()) {
+        for (ServedTarget t : server.targets()) {
             out.println("  target  " + t.name());
             // Which protections are on; secrets are never printed.
             out.println("    auth    " + server.security().targetAuth(t.name()).describe());
@@ -328,11 +311,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-        if (host.contains(":")) {
-            host = "[" + host + "]";
-        }
-        return host + ":" + a.getPort();
+        return Portals.format(a);
     }
 
     static String humanSize(long bytes) {
