@@ -94,6 +94,9 @@ public final class ManagementRoutes {
         if (!IscsiNames.isValid(name)) {
             throw new ChangeRefused(Kind.BAD_VALUE, "'" + name + "' is not an iSCSI name");
         }
+        if (m.document().indexOfTarget(name) >= 0) {
+            throw new ChangeRefused(Kind.CONFLICT, "target " + name + " already exists");
+        }
         return m.change(d -> {
             List<ConfigDocument.Target> targets = new ArrayList<>(d.targets());
             targets.add(new ConfigDocument.Target(name, List.of(), null, null));
@@ -115,6 +118,11 @@ public final class ManagementRoutes {
             Management.checkedSize(size);
         }
         Integer number = body.hasNonNull("lun") ? body.get("lun").asInt() : null;
+        int index = m.document().indexOfTarget(req.param("target"));
+        if (number != null && index >= 0 && m.document().targets().get(index).luns().stream()
+                .anyMatch(l -> number.equals(l.lun()))) {
+            throw new ChangeRefused(Kind.CONFLICT, "LUN " + number + " already exists in target " + req.param("target"));
+        }
         Boolean readOnly = body.path("read-only").asBoolean(false) ? Boolean.TRUE : null;
         Boolean removable = body.path("removable").asBoolean(false) ? Boolean.TRUE : null;
         return m.changeTarget(req.param("target"), t -> {
