@@ -120,6 +120,39 @@ class ConfigCompilerTest {
     }
 
     @Test
+    void shouldMapLunsPerInitiatorOnlyToLunsTheTargetHas() throws Exception {
+        String yaml = """
+                portals: [127.0.0.1:3260]
+                targets:
+                  - name: iqn.2026-11.org.example:a
+                    luns: [{lun: 0, backing: "ram:1M"}, {lun: 1, backing: "ram:1M"}]
+                    access:
+                      mapped-luns:
+                        iqn.1994-05.com.redhat:db1: [1]
+                """;
+        assertThat(compile(yaml).targets().getFirst().access().mappedLuns())
+                .containsExactly(java.util.Map.entry("iqn.1994-05.com.redhat:db1", java.util.Set.of(1)));
+        assertThat(errors(yaml.replace("[1]", "[1, 7]")))
+                .containsExactly("targets[0].access.mapped-luns.iqn.1994-05.com.redhat:db1[1]: the target has no LUN 7");
+    }
+
+    @Test
+    void shouldAcceptTheDocumentedExample() throws Exception {
+        Path secrets = Files.createDirectories(dataDir.resolve("secrets"));
+        Files.writeString(secrets.resolve("discovery"), "discovery-secret-1\n");
+        Files.writeString(secrets.resolve("db"), "db-secret-12345\n");
+        Files.writeString(secrets.resolve("target-db"), "target-db-secret-678\n");
+        String example = Files.readString(Path.of(System.getProperty("user.dir"), "docs", "jtarget.example.yaml"));
+
+        ServerConfig c = compile(example);
+
+        assertThat(c.targets()).extracting(TargetConfig::name)
+                .containsExactly("iqn.2026-11.com.example:db", "iqn.2026-11.com.example:scratch");
+        assertThat(c.targets().getFirst().auth().mutualChap()).isPresent();
+        assertThat(c.discoveryAuth().required()).isTrue();
+    }
+
+    @Test
     void shouldWriteWhatItReadsBack() throws Exception {
         ConfigDocument doc = ConfigFiles.parse("""
                 portals: [127.0.0.1:3260]
