@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,8 @@ public final class Registry implements AutoCloseable {
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private final StoreOpener stores;
+    /** Closes stores of removed LUs and targets: a store's close flushes, which may wait for the disk. */
+    private final Executor closer = ForkJoinPool.commonPool();
     private final Path stateDir;
     private final CopyTargets copyTargets = new CopyTargets();
     private final List<Fabric> fabrics = new CopyOnWriteArrayList<>();
@@ -184,11 +188,13 @@ public final class Registry implements AutoCloseable {
             ended.add(f.endSessions(target));
         }
         LOG.info("target {} removed; ending its sessions", target.name());
+        // Closing flushes (fsync): never on the fabric thread that saw the last session end.
         return CompletableFuture.allOf(ended.toArray(CompletableFuture[]::new))
-                .whenComplete((v, e) -> {
+                .handleAsync((v, e) -> {
                     target.core().close();
                     LOG.info("target {}: stores closed", target.name());
-                });
+                    return null;
+                }, closer);
     }
 
     /**
@@ -236,10 +242,12 @@ public final class Registry implements AutoCloseable {
                 target.core().abortTasks(unit);
             }
         });
-        return drained.thenAccept(lu -> {
+        // The drain ends on the thread of the last task's completion, perhaps an event loop: closing
+        // (which flushes) runs elsewhere.
+        return drained.thenAcceptAsync(lu -> {
             lu.device().close();
             LOG.info("target {}: LUN {} drained, store {} closed", target.name(), lun, lu.device().describe());
-        });
+        }, closer);
     }
 
     /**
