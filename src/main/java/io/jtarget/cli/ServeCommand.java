@@ -3,7 +3,7 @@ package io.jtarget.cli;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AddressRange;
 import io.jtarget.config.AuthConfig;
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
 import io.jtarget.config.ConnectionLimits;
