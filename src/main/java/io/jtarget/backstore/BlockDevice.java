@@ -52,6 +52,11 @@ public interface BlockDevice extends AutoCloseable {
     /** True when completed writes may sit in a volatile cache until {@link #flush} (reported as WCE). */
     boolean writeCacheEnabled();
 
+    /** True when the store refuses writes (an RBD snapshot): the LU is write-protected whatever its configuration. */
+    default boolean readOnly() {
+        return false;
+    }
+
     /** Short, human-readable description for logs and the startup banner, e.g. {@code file:/srv/lun0.img}. */
     String describe();
 
@@ -93,12 +98,20 @@ public interface BlockDevice extends AutoCloseable {
      * store (also other gateways): compare {@code blocks} blocks at {@code lba} with the readable bytes of
      * {@code compare}; if equal, write those of {@code write}; otherwise write nothing and complete with a
      * {@link MiscompareException} giving the offset of the first difference. Only devices with {@link
-     * Capability#COMPARE_AND_WRITE} implement it; a device may refuse a range it cannot do atomically by
-     * completing with {@link UnsupportedOperationException}, and the core then emulates it.
+     * Capability#COMPARE_AND_WRITE} implement it; {@code blocks} is at most {@link #maxCompareAndWriteBlocks()}.
      */
     default void compareAndWrite(ItNexus nexus, long lba, int blocks, ByteBuf compare, ByteBuf write, boolean fua,
             IoCallback done) {
         done.complete(new UnsupportedOperationException("compare and write is not done by " + describe()));
+    }
+
+    /**
+     * The most blocks one {@link #compareAndWrite} can do atomically (librbd: one 512-byte sector); the LU
+     * reports at most this as MAXIMUM COMPARE AND WRITE LENGTH (SBC-4 §6.6.4), so a longer one is refused,
+     * never done without the store's atomicity. Unlimited when the core emulates.
+     */
+    default int maxCompareAndWriteBlocks() {
+        return Integer.MAX_VALUE;
     }
 
     /**

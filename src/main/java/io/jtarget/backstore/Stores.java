@@ -1,5 +1,6 @@
 package io.jtarget.backstore;
 
+import io.jtarget.backstore.rbd.RbdStore;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.stream.Collectors;
  * <pre>
  *   ram:SIZE                  e.g. ram:512M
  *   file:PATH[:SIZE][,wt]     e.g. file:/srv/lun0.img:10G
+ *   rbd:POOL/IMAGE[@SNAP]     a Ceph RBD image (a snapshot read-only), e.g. rbd:rbd/lun0
  * </pre>
  *
  * SIZE is a byte count with an optional binary suffix: K, M, G, T or KiB, MiB, GiB, TiB
@@ -29,7 +31,7 @@ public final class Stores {
     private static final long SECTOR = 512;
 
     /** Every store kind, by scheme. */
-    private static final Map<String, StoreProvider> PROVIDERS = byScheme(List.of(new RamStore(), new FileStore()));
+    private static final Map<String, StoreProvider> PROVIDERS = byScheme(List.of(new RamStore(), new FileStore(), new RbdStore()));
 
     private Stores() {}
 

@@ -1,15 +1,17 @@
 package io.jtarget.cli;
 
+import io.jtarget.backstore.BackingSpec;
+import io.jtarget.backstore.rbd.RbdStore;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AddressRange;
 import io.jtarget.config.AuthConfig;
-import io.jtarget.backstore.BackingSpec;
+import io.jtarget.config.BackingSpecParser;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
 import io.jtarget.config.ConnectionLimits;
-import io.jtarget.config.BackingSpecParser;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;
+import io.jtarget.config.StoreSettings;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.iscsi.session.ExportedTarget;
 import io.jtarget.net.IscsiServer;
@@ -21,7 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -66,12 +70,30 @@ public final class ServeCommand implements Callable<Integer> {
                 "  ram:SIZE              off-heap memory, lost on exit (e.g. ram:512M)",
                 "  file:PATH[:SIZE]      a file; created sparse at SIZE when missing,",
                 "                        an existing file keeps its size",
+                "  rbd:POOL/IMAGE[@SNAP] a Ceph RBD image; a snapshot is read-only",
+                "                        (cluster: --ceph-conf, --ceph-id, --ceph-keyring)",
                 "SIZE takes K, M, G, T (powers of 1024). Flags after commas:",
                 "  ,ro                   this LUN read-only",
                 "  ,wt                   (file) write-through: no volatile write cache",
                 "  ,removable            removable medium (ejectable, lockable)"
             })
     List<String> luns = new ArrayList<>();
+
+    @Option(names = "--ceph-conf", paramLabel = "FILE",
+            description = "ceph.conf of the cluster of rbd: LUNs (default: $CEPH_CONF, else /etc/ceph/ceph.conf).")
+    Path cephConf;
+
+    @Option(names = "--ceph-id", paramLabel = "NAME",
+            description = "cephx client id of rbd: LUNs, without 'client.' (default: admin).")
+    String cephId;
+
+    @Option(names = "--ceph-keyring", paramLabel = "FILE",
+            description = "Keyring with the client's key (default: the ceph.conf's keyring setting).")
+    Path cephKeyring;
+
+    @Option(names = "--io-timeout", paramLabel = "SECONDS", defaultValue = "20",
+            description = "A remote store's (rbd) I/O that takes longer fails with a timeout sense (default: ${DEFAULT-VALUE}).")
+    int ioTimeout;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "jtarget-data",
             description = "Where the default LUN's file lives (default: ./${DEFAULT-VALUE}).")
@@ -241,8 +263,20 @@ public final class ServeCommand implements Callable<Integer> {
                 maxConnectionsPerAddress, maxSessionsPerTarget, maxSessionsPerInitiator,
                 BackingSpecParser.parseSize(maxDataOutBuffer)));
         TargetConfig targetConfig = new TargetConfig(target, lunConfigs, targetAuth, new AccessConfig(allow, ranges));
+        Map<String, String> storeOptions = new HashMap<>();
+        if (cephConf != null) {
+            storeOptions.put(RbdStore.CONF, cephConf.toString());
+        }
+        if (cephId != null) {
+            storeOptions.put(RbdStore.ID, cephId.startsWith("client.") ? cephId.substring("client.".length()) : cephId);
+        }
+        if (cephKeyring != null) {
+            storeOptions.put(RbdStore.KEYRING, cephKeyring.toString());
+        }
+        StoreSettings stores = new StoreSettings(storeOptions,
+                Duration.ofSeconds(positive("--io-timeout", ioTimeout, false)));
         return new ServerConfig(portals, List.of(targetConfig), limits, discoveryAuth, connectionLimits,
-                stateDir != null ? stateDir : dataDir);
+                stateDir != null ? stateDir : dataDir, stores);
     }
 
     /** One scope's CHAP from its options; messages name the option, never the secret. */

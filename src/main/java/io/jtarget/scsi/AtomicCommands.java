@@ -46,7 +46,7 @@ final class AtomicCommands {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
-        if (blocks > ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS) {
+        if (blocks > task.lu().maxCompareAndWriteBlocks()) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;
         }
@@ -81,8 +81,8 @@ final class AtomicCommands {
     /**
      * The store compares and writes atomically itself, against every writer of a shared store (two gateways
      * of one image), which no lock of this process could promise. A shared lease orders it against the
-     * commands this process emulates under an exclusive one (ORWRITE, WRITE ATOMIC, SANITIZE). A range the
-     * store cannot do at once (it completes with UnsupportedOperationException) is emulated.
+     * commands this process emulates under an exclusive one (ORWRITE, WRITE ATOMIC, SANITIZE). The length is
+     * within what the store does atomically ({@link LogicalUnit#maxCompareAndWriteBlocks()}).
      */
     private static void storeCompareAndWrite(ScsiTask task, long lba, int blocks, ByteBuf verify, ByteBuf write,
             boolean fua) {
@@ -93,9 +93,6 @@ final class AtomicCommands {
                     if (error instanceof MiscompareException miscompare) {
                         lease.release();
                         task.fail(SenseReason.MISCOMPARE_DURING_VERIFY, miscompare.offset());
-                    } else if (error instanceof UnsupportedOperationException) {
-                        lease.release();
-                        emulatedCompareAndWrite(task, lba, blocks, verify, write, fua);
                     } else if (!BlockCommands.writeFailed(task, lease, error, "compare and write", lba, blocks)) {
                         lease.release();
                         task.good();

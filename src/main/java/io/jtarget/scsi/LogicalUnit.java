@@ -77,7 +77,7 @@ public final class LogicalUnit {
         }
         this.lun = lun;
         this.device = device;
-        this.readOnly = readOnly;
+        this.readOnly = readOnly || device.readOnly();
         this.serial = serial;
         this.removable = removable;
         this.modeParameters = new AtomicReference<>(defaultModeParameters());
@@ -154,6 +154,13 @@ public final class LogicalUnit {
         } else {
             preventingRemoval.remove(nexus);
         }
+    }
+
+    /** MAXIMUM COMPARE AND WRITE LENGTH (SBC-4 §6.6.4): ours, or less when the store does it and can do less. */
+    int maxCompareAndWriteBlocks() {
+        return device.capabilities().contains(io.jtarget.backstore.BlockDevice.Capability.COMPARE_AND_WRITE)
+                ? Math.min(ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS, device.maxCompareAndWriteBlocks())
+                : ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS;
     }
 
     int maxTransferBlocks() {
