@@ -1,6 +1,5 @@
 package io.jtarget.backstore;
 
-import io.jtarget.config.BackingSpecParser;
 import io.jtarget.scsi.ItNexus;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
@@ -152,7 +151,7 @@ public final class RamBlockDevice implements BlockDevice {
 
     @Override
     public String describe() {
-        return "ram:" + BackingSpecParser.formatSize(blockCount * blockSize);
+        return "ram:" + Stores.formatSize(blockCount * blockSize);
     }
 
     /** Bytes of memory allocated so far (a multiple of the chunk size). */

@@ -4,10 +4,11 @@ import io.jtarget.admin.AdminServer;
 import io.jtarget.admin.ChangeRefused;
 import io.jtarget.admin.Management;
 import io.jtarget.admin.ManagementRoutes;
+import io.jtarget.backstore.BackingSpec;
+import io.jtarget.backstore.rbd.RbdStore;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AddressRange;
 import io.jtarget.config.AuthConfig;
-import io.jtarget.config.BackingSpec;
 import io.jtarget.config.BackingSpecParser;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
@@ -20,6 +21,7 @@ import io.jtarget.config.IscsiNames;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.Portals;
 import io.jtarget.config.ServerConfig;
+import io.jtarget.config.StoreSettings;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.net.IscsiServer;
 import io.jtarget.registry.Registry;
@@ -34,7 +36,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -85,12 +89,30 @@ public final class ServeCommand implements Callable<Integer> {
                 "  ram:SIZE              off-heap memory, lost on exit (e.g. ram:512M)",
                 "  file:PATH[:SIZE]      a file; created sparse at SIZE when missing,",
                 "                        an existing file keeps its size",
+                "  rbd:POOL/IMAGE[@SNAP] a Ceph RBD image; a snapshot is read-only",
+                "                        (cluster: --ceph-conf, --ceph-id, --ceph-keyring)",
                 "SIZE takes K, M, G, T (powers of 1024). Flags after commas:",
                 "  ,ro                   this LUN read-only",
                 "  ,wt                   (file) write-through: no volatile write cache",
                 "  ,removable            removable medium (ejectable, lockable)"
             })
     List<String> luns = new ArrayList<>();
+
+    @Option(names = "--ceph-conf", paramLabel = "FILE",
+            description = "ceph.conf of the cluster of rbd: LUNs (default: $CEPH_CONF, else /etc/ceph/ceph.conf).")
+    Path cephConf;
+
+    @Option(names = "--ceph-id", paramLabel = "NAME",
+            description = "cephx client id of rbd: LUNs, without 'client.' (default: admin).")
+    String cephId;
+
+    @Option(names = "--ceph-keyring", paramLabel = "FILE",
+            description = "Keyring with the client's key (default: the ceph.conf's keyring setting).")
+    Path cephKeyring;
+
+    @Option(names = "--io-timeout", paramLabel = "SECONDS", defaultValue = "20",
+            description = "A remote store's (rbd) I/O that takes longer fails with a timeout sense (default: ${DEFAULT-VALUE}).")
+    int ioTimeout;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
             description = "Serve as a service from DIR: what is served comes from DIR/jtarget.yaml (created from "
@@ -239,10 +261,9 @@ public final class ServeCommand implements Callable<Integer> {
             e.errors().forEach(error -> err.println("jtarget: " + ConfigFiles.in(dir) + ": " + error));
             return 1;
         }
-        if (stateDir != null) {
-            config = new ServerConfig(config.portals(), config.targets(), config.limits(), config.discoveryAuth(),
-                    config.connectionLimits(), stateDir);
-        }
+        // The state directory and how stores reach their cluster are runtime settings, not the file's.
+        config = new ServerConfig(config.portals(), config.targets(), config.limits(), config.discoveryAuth(),
+                config.connectionLimits(), stateDir != null ? stateDir : config.stateDir(), storeSettings());
         if (existing.isEmpty() || !existing.get().equals(document)) {
             ConfigFiles.save(dir, document);
         }
@@ -422,7 +443,22 @@ public final class ServeCommand implements Callable<Integer> {
                 BackingSpecParser.parseSize(maxDataOutBuffer)));
         TargetConfig targetConfig = new TargetConfig(target, lunConfigs, targetAuth, new AccessConfig(allow, ranges));
         return new ServerConfig(portals, List.of(targetConfig), limits, discoveryAuth, connectionLimits,
-                stateDir != null ? stateDir : dataDir);
+                stateDir != null ? stateDir : dataDir, storeSettings());
+    }
+
+    /** How stores reach their cluster: runtime options, given on every start (also with --data-dir). */
+    private StoreSettings storeSettings() {
+        Map<String, String> storeOptions = new HashMap<>();
+        if (cephConf != null) {
+            storeOptions.put(RbdStore.CONF, cephConf.toString());
+        }
+        if (cephId != null) {
+            storeOptions.put(RbdStore.ID, cephId.startsWith("client.") ? cephId.substring("client.".length()) : cephId);
+        }
+        if (cephKeyring != null) {
+            storeOptions.put(RbdStore.KEYRING, cephKeyring.toString());
+        }
+        return new StoreSettings(storeOptions, Duration.ofSeconds(positive("--io-timeout", ioTimeout, false)));
     }
 
     /** One scope's CHAP from its options; messages name the option, never the secret. */

@@ -1,5 +1,6 @@
 package io.jtarget.config;
 
+import io.jtarget.backstore.BackingSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -171,7 +172,12 @@ public final class ConfigCompiler {
                 error(path + ".size", "must be a positive multiple of " + SECTOR + " bytes, got " + l.size());
                 return null;
             }
-            backing = backing.withSize(size);
+            try {
+                backing = backing.withSize(size);
+            } catch (UnsupportedOperationException e) {
+                error(path + ".size", e.getMessage());
+                return null;
+            }
         }
         if (!ok) {
             return null;

@@ -182,8 +182,10 @@ public record ConfigPlan(List<Change> changes, List<String> restartNeeded) {
             if (was == null) {
                 additive.add(new AddLun(old.name(), l));
             } else if (!was.equals(l)) {
+                // Sizes differ only for stores whose size is a setting, so withSize applies to both.
                 boolean sizeOnly = was.readOnly() == l.readOnly() && was.removable() == l.removable()
-                        && was.backing().withSize(0).equals(l.backing().withSize(0));
+                        && was.backing().sizeBytes() != l.backing().sizeBytes()
+                        && was.backing().withSize(l.backing().sizeBytes()).equals(l.backing());
                 if (sizeOnly && l.backing().sizeBytes() > 0) {
                     additive.add(new ResizeLun(old.name(), l.lun(), l.backing().sizeBytes()));
                 } else if (!sizeOnly) {

@@ -1,7 +1,8 @@
 package io.jtarget.net;
 
-import io.jtarget.backstore.BlockDevices;
 import io.jtarget.backstore.FairQueueExecutor;
+import io.jtarget.backstore.StoreContext;
+import io.jtarget.backstore.Stores;
 import io.jtarget.config.AuthConfig;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
@@ -125,7 +126,8 @@ public final class IscsiServer implements AutoCloseable {
         ExecutorService backendPool = new ThreadPoolExecutor(limits.backendThreads(), limits.backendThreads(),
                 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new DefaultThreadFactory("jtarget-io", true));
         FairQueueExecutor dispatcher = FairQueueExecutor.over(backendPool);
-        Registry registry = new Registry(spec -> BlockDevices.open(spec, dispatcher), config.stateDir());
+        StoreContext stores = new StoreContext(dispatcher, config.stores().options(), config.stores().ioTimeout());
+        Registry registry = new Registry(spec -> Stores.open(spec, stores), config.stateDir());
         ChannelGroup channels = new DefaultChannelGroup("iscsi", GlobalEventExecutor.INSTANCE);
         IscsiServer server = null;
         try {

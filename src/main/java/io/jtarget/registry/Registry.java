@@ -3,7 +3,6 @@ package io.jtarget.registry;
 import io.jtarget.backstore.BlockDevice;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AuthConfig;
-import io.jtarget.config.BackingSpec;
 import io.jtarget.config.IscsiNameFolding;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.TargetConfig;

@@ -1,7 +1,7 @@
 package io.jtarget.registry;
 
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.backstore.BlockDevice;
-import io.jtarget.config.BackingSpec;
 import java.io.IOException;
 
 /** Opens the block device a LUN's backing spec describes (the backing-store seam's entry point). */

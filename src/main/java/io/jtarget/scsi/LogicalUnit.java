@@ -79,10 +79,12 @@ public final class LogicalUnit {
         }
         this.lun = lun;
         this.device = device;
-        this.readOnly = readOnly;
+        this.readOnly = readOnly || device.readOnly();
         this.serial = serial;
         this.removable = removable;
         this.modeParameters = new AtomicReference<>(defaultModeParameters());
+        // SBC-4 §4.6: a store resized behind our back is announced to every I_T nexus.
+        device.addCapacityListener(blocks -> unitAttentions.raiseAll(SenseReason.CAPACITY_DATA_HAS_CHANGED));
     }
 
     public int lun() {
@@ -156,6 +158,13 @@ public final class LogicalUnit {
         }
     }
 
+    /** MAXIMUM COMPARE AND WRITE LENGTH (SBC-4 §6.6.4): ours, or less when the store does it and can do less. */
+    int maxCompareAndWriteBlocks() {
+        return device.capabilities().contains(io.jtarget.backstore.BlockDevice.Capability.COMPARE_AND_WRITE)
+                ? Math.min(ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS, device.maxCompareAndWriteBlocks())
+                : ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS;
+    }
+
     int maxTransferBlocks() {
         return Math.max(1, MAX_TRANSFER_BYTES / device.blockSize());
     }
@@ -207,7 +216,7 @@ public final class LogicalUnit {
      * Keep persistent reservation state with APTPL=1 in {@code store} (SPC-5 §5.14.5) and restore what
      * an earlier run persisted there.
      */
-    public void persistReservationsIn(PrStore store) throws java.io.IOException {
+    public void persistReservationsIn(ReservationStore store) throws java.io.IOException {
         reservations.attachStore(store);
     }
 

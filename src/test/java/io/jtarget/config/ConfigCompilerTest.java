@@ -3,6 +3,7 @@ package io.jtarget.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jtarget.backstore.BackingSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ class ConfigCompilerTest {
                 "targets[1].name: 'not-an-iqn' is not an iSCSI name (iqn.YYYY-MM.reversed.domain[:id], eui.<16 hex>, naa.<hex>)",
                 "targets[1].luns[0].size: must be a positive multiple of 512 bytes, got 1000",
                 "targets[1].luns[1].lun: LUN 0 is already used by targets[1].luns[0]",
-                "targets[1].luns[1].backing: unknown backing store 'tape:1'; expected ram:SIZE, file:PATH or file:PATH:SIZE",
+                "targets[1].luns[1].backing: unknown backing store 'tape:1'; expected " + io.jtarget.backstore.Stores.usages(),
                 "targets[1].luns[2].lun: is required",
                 "targets[2].name: 'IQN.2026-11.org.example:A' is already the name of targets[0]",
                 "targets[2].access.addresses[0]: prefix length 33 out of range 0..32 for 10.0.0.0");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jtarget.backstore.BlockDevices;
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.scsi.ItNexus;
