@@ -151,7 +151,7 @@ public final class RamBlockDevice implements BlockDevice {
 
     @Override
     public String describe() {
-        return "ram:" + SizeFormat.binary(blockCount * blockSize);
+        return "ram:" + Stores.formatSize(blockCount * blockSize);
     }
 
     /** Bytes of memory allocated so far (a multiple of the chunk size). */

@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A SCSI target server: exports disks over iSCSI (RFC 7143).",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, TargetCommands.Target.class, TargetCommands.Lun.class, TargetCommands.Acl.class,
+            TargetCommands.Portal.class, TargetCommands.SessionCmd.class, ConfigCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad command-line arguments. */

@@ -226,7 +226,7 @@ final class InquiryData {
         Bytes.putU32(d, 8, lu.maxTransferBlocks());
         Bytes.putU32(d, 12, lu.maxTransferBlocks());
         // MAXIMUM COMPARE AND WRITE LENGTH (byte 5).
-        d[5] = (byte) ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS;
+        d[5] = (byte) lu.maxCompareAndWriteBlocks();
         if (lu.thinProvisioned()) {
             // MAXIMUM UNMAP LBA COUNT (20-23), MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT (24-27), OPTIMAL UNMAP
             // GRANULARITY (28-31); UNMAP GRANULARITY ALIGNMENT (32-35) stays 0 with UGAVALID=0.

@@ -43,6 +43,8 @@ public final class LogicalUnit {
     private final TaskSet taskSet = new TaskSet();
     private final PersistentReservations reservations = new PersistentReservations(unitAttentions);
     private volatile Map<Integer, String> targetPorts = Map.of();
+    /** The LUs EXTENDED COPY may name, set by the core that serves this LU. */
+    private volatile CopyTargets copyTargets = new CopyTargets();
     private final LbaRangeLock rangeLock = new LbaRangeLock();
     /** A SANITIZE is running (SBC-4 §4.11.3: medium access is NOT READY, SANITIZE IN PROGRESS meanwhile). */
     private final AtomicInteger sanitizing = new AtomicInteger();
@@ -80,10 +82,12 @@ public final class LogicalUnit {
         }
         this.lun = lun;
         this.device = device;
-        this.readOnly = readOnly;
+        this.readOnly = readOnly || device.readOnly();
         this.serial = serial;
         this.removable = removable;
         this.modeParameters = new AtomicReference<>(defaultModeParameters());
+        // SBC-4 §4.6: a store resized behind our back is announced to every I_T nexus.
+        device.addCapacityListener(blocks -> unitAttentions.raiseAll(SenseReason.CAPACITY_DATA_HAS_CHANGED));
     }
 
     public int lun() {
@@ -157,6 +161,13 @@ public final class LogicalUnit {
         }
     }
 
+    /** MAXIMUM COMPARE AND WRITE LENGTH (SBC-4 §6.6.4): ours, or less when the store does it and can do less. */
+    int maxCompareAndWriteBlocks() {
+        return device.capabilities().contains(io.jtarget.backstore.BlockDevice.Capability.COMPARE_AND_WRITE)
+                ? Math.min(ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS, device.maxCompareAndWriteBlocks())
+                : ThinLimits.MAX_COMPARE_AND_WRITE_BLOCKS;
+    }
+
     int maxTransferBlocks() {
         return Math.max(1, MAX_TRANSFER_BYTES / device.blockSize());
     }
@@ -179,6 +190,27 @@ public final class LogicalUnit {
         reservations.targetPorts(ports::get);
     }
 
+    CopyTargets copyTargets() {
+        return copyTargets;
+    }
+
+    void copyTargets(CopyTargets targets) {
+        this.copyTargets = targets;
+    }
+
+    /**
+     * Something an initiator holds that removing the LU would break without warning: a PREVENT ALLOW
+     * MEDIUM REMOVAL prevention (SBC-4 §5.15), a RESERVE or a persistent reservation (SPC-5 §5.14).
+     *
+     * @return why the LU is in use, or null when it is not
+     */
+    public String inUseBy() {
+        if (!preventingRemoval.isEmpty()) {
+            return "medium removal is prevented by " + preventingRemoval.iterator().next().initiatorPort();
+        }
+        return reservations.describeHolder();
+    }
+
     PersistentReservations reservations() {
         return reservations;
     }
@@ -187,7 +219,7 @@ public final class LogicalUnit {
      * Keep persistent reservation state with APTPL=1 in {@code store} (SPC-5 §5.14.5) and restore what
      * an earlier run persisted there.
      */
-    public void persistReservationsIn(PrStore store) throws java.io.IOException {
+    public void persistReservationsIn(ReservationStore store) throws java.io.IOException {
         reservations.attachStore(store);
     }
 

@@ -126,7 +126,7 @@ final class PersistentReservations {
     private volatile State state = State.EMPTY;
     /** The I_T nexus holding an SPC-2 RESERVE reservation, or null. */
     private volatile ItNexus reservedBy;
-    private PrStore store; // guarded by this
+    private ReservationStore store; // guarded by this
     private IntFunction<String> targetPorts = id -> null;
 
     PersistentReservations(UnitAttentions unitAttentions) {
@@ -161,9 +161,10 @@ final class PersistentReservations {
     }
 
     /** Where APTPL state lives; loads what a previous run persisted. */
-    synchronized void attachStore(PrStore newStore) throws IOException {
+    synchronized void attachStore(ReservationStore newStore) throws IOException {
+        byte[] saved = newStore.load();
+        State loaded = saved == null ? null : ReservationStateFormat.decode(saved, newStore);
         this.store = newStore;
-        State loaded = newStore.load();
         if (loaded != null) {
             state = loaded;
             LOG.info("restored {} persistent reservation registration(s) from {}", loaded.registrations().size(), newStore);
@@ -172,6 +173,19 @@ final class PersistentReservations {
 
     synchronized boolean persistenceCapable() {
         return store != null;
+    }
+
+    /** Who holds a reservation of this LU, for a refused removal; null when nobody does. */
+    String describeHolder() {
+        ItNexus spc2 = reservedBy;
+        if (spc2 != null) {
+            return "reserved (RESERVE) by " + spc2.initiatorPort();
+        }
+        State s = state;
+        if (s.reserved()) {
+            return "a persistent reservation (SPC-5 §5.14) is held on it";
+        }
+        return null;
     }
 
     /** How REGISTER AND MOVE turns a RELATIVE TARGET PORT IDENTIFIER into a target port name. */
@@ -489,7 +503,7 @@ final class PersistentReservations {
         try {
             if (store != null && (next.aptpl() || state.aptpl())) {
                 if (next.aptpl()) {
-                    store.save(next);
+                    store.save(ReservationStateFormat.encode(next));
                 } else {
                     // SPC-5 §5.14.5: APTPL=0 — nothing is to survive a power loss.
                     store.delete();

@@ -14,6 +14,7 @@ import io.jtarget.iscsi.pdu.Bhs;
 import io.jtarget.iscsi.pdu.HeaderBuilder;
 import io.jtarget.iscsi.pdu.IscsiPdu;
 import io.jtarget.iscsi.pdu.Opcode;
+import io.jtarget.registry.ServedTarget;
 import io.jtarget.scsi.ItNexus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -231,7 +232,7 @@ final class LoginPhase {
             return Optional.of(new LoginFailure(LoginStatus.SESSION_DOES_NOT_EXIST,
                     "TSIH " + tsih + " names no session this connection can join"));
         }
-        ExportedTarget target = null;
+        ServedTarget target = null;
         if (p.sessionType() == SessionType.NORMAL) {
             target = server.target(p.targetName().orElse(null));
             if (target == null) {

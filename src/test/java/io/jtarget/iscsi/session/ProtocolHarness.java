@@ -2,8 +2,8 @@ package io.jtarget.iscsi.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.config.AuthConfig;
-import io.jtarget.config.BackingSpec;
 import io.jtarget.config.ConnectionLimits;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;
@@ -16,7 +16,8 @@ import io.jtarget.iscsi.pdu.HeaderBuilder;
 import io.jtarget.iscsi.pdu.IscsiPdu;
 import io.jtarget.iscsi.pdu.Opcode;
 import io.jtarget.iscsi.transport.MemoryTransport;
-import io.jtarget.scsi.LogicalUnit;
+import io.jtarget.registry.Registry;
+import io.jtarget.registry.RegistryException;
 import io.jtarget.scsi.ScsiTargetCore;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -50,12 +51,17 @@ final class ProtocolHarness implements AutoCloseable {
     }
 
     ProtocolHarness(ServerConfig.Limits limits) {
-        core = new ScsiTargetCore(TARGET, List.of(new LogicalUnit(0, device, false, "unit-0001")));
-        core.addTargetPort(1, IscsiServerContext.targetPortName(TARGET, 1));
+        // The registry opens the one LU on the held device, whatever its spec says.
+        Registry registry = new Registry(spec -> device, null);
         TargetConfig target = new TargetConfig(TARGET, List.of(new LunConfig(0, new BackingSpec.Ram(1024 * 1024), false, false)));
-        server = new IscsiServerContext(List.of(new ExportedTarget(TARGET, core)), limits,
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), SecurityPolicy.of(AuthConfig.NONE, List.of(target)),
-                ConnectionLimits.defaults());
+        try {
+            core = registry.addTarget(target).core();
+        } catch (RegistryException e) {
+            throw new IllegalStateException(e);
+        }
+        core.addTargetPort(1, IscsiServerContext.targetPortName(TARGET, 1));
+        server = new IscsiServerContext(registry, limits, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE),
+                AuthConfig.NONE, ConnectionLimits.defaults());
         connect(MemoryTransport.Mode.PDU, TransportKeyRules.NONE);
     }
 
