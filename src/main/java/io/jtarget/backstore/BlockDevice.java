@@ -74,6 +74,11 @@ public interface BlockDevice extends AutoCloseable {
         done.complete(null, new ProvisioningExtent(lba, blocks, true));
     }
 
+    /** Reads and writes completed on the caller's (network) thread without the backend pool, for metrics. */
+    default long inlineIoCount() {
+        return 0;
+    }
+
     /** Blocks a deallocation frees whole (SBC-4 §6.6.4 OPTIMAL UNMAP GRANULARITY); 1 when unknown. */
     default long deallocationGranularity() {
         return 1;

@@ -12,8 +12,11 @@ import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.iscsi.session.ExportedTarget;
+import io.jtarget.metrics.prometheus.PrometheusEndpoint;
 import io.jtarget.net.IscsiServer;
 import io.jtarget.scsi.LogicalUnit;
+import io.jtarget.systemd.LoopWatchdog;
+import io.jtarget.systemd.SystemdNotifier;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -37,11 +40,24 @@ import sun.misc.Signal;
 @Command(
         name = "serve",
         mixinStandardHelpOptions = true,
+        abbreviateSynopsis = true,
         description = {
-            "Serve disks over iSCSI until SIGTERM or Ctrl-C (then: stop accepting, finish or abort",
-            "outstanding commands, flush, exit 0).",
+            "Serve disks over iSCSI until SIGTERM or Ctrl-C; then stop accepting, let outstanding "
+                    + "commands finish within --shutdown-timeout, flush, and exit 0.",
             "",
-            "Without --lun: one LUN, a 1 GiB thin file under --data-dir, kept across restarts."
+            "Without --lun: one LUN, a 1 GiB thin file under --data-dir, kept across restarts.",
+            ""
+        },
+        footerHeading = "%nLUN specs (--lun SPEC):%n",
+        footer = {
+            "  ram:SIZE            off-heap memory, thin, lost on exit (ram:512M)",
+            "  file:PATH[:SIZE]    a file; created sparse at SIZE when missing,",
+            "                      an existing file keeps its size",
+            "  SIZE                takes K, M, G, T (powers of 1024)",
+            "Flags after a comma (file:/srv/a.img:10G,wt,ro):",
+            "  ,ro                 this LUN read-only",
+            "  ,wt                 (file) write-through: no volatile write cache",
+            "  ,removable          removable medium (ejectable, lockable)"
         },
         sortOptions = false)
 public final class ServeCommand implements Callable<Integer> {
@@ -61,20 +77,12 @@ public final class ServeCommand implements Callable<Integer> {
     String target;
 
     @Option(names = "--lun", paramLabel = "SPEC",
-            description = {
-                "A logical unit; repeat for more, numbered from 0 in order:",
-                "  ram:SIZE              off-heap memory, lost on exit (e.g. ram:512M)",
-                "  file:PATH[:SIZE]      a file; created sparse at SIZE when missing,",
-                "                        an existing file keeps its size",
-                "SIZE takes K, M, G, T (powers of 1024). Flags after commas:",
-                "  ,ro                   this LUN read-only",
-                "  ,wt                   (file) write-through: no volatile write cache",
-                "  ,removable            removable medium (ejectable, lockable)"
-            })
+            description = "A logical unit: ram:SIZE or file:PATH[:SIZE] (LUN specs below); "
+                    + "repeat for more, numbered from 0 in order.")
     List<String> luns = new ArrayList<>();
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "jtarget-data",
-            description = "Where the default LUN's file lives (default: ./${DEFAULT-VALUE}).")
+            description = "Where the default LUN's file lives (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
@@ -126,11 +134,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "The target's CHAP credentials for mutual CHAP in discovery sessions (needs --discovery-chap).")
     String discoveryMutualChap;
 
-    @Option(names = "--chap-algorithms", paramLabel = "LIST", split = ",",
+    @Option(names = "--chap-algorithms", paramLabel = "LIST", split = ",", hideParamSyntax = true,
             defaultValue = "SHA3-256,SHA-256,SHA-1,MD5",
-            description = "CHAP_A hashes accepted; the strongest the initiator offers wins (default: ${DEFAULT-VALUE}). "
-                    + "MD5 is accepted only when listed: leave it out if every initiator supports SHA "
-                    + "(libiscsi 1.19, Windows and ESXi offer only MD5).")
+            description = "CHAP_A hashes accepted, comma-separated; the strongest the initiator offers wins "
+                    + "(default: ${DEFAULT-VALUE}). MD5 is accepted only when listed: leave it out "
+                    + "if every initiator supports SHA (libiscsi 1.19, Windows and ESXi offer only MD5).")
     List<String> chapAlgorithms = new ArrayList<>();
 
     @Option(names = "--allow", paramLabel = "IQN",
@@ -165,9 +173,21 @@ public final class ServeCommand implements Callable<Integer> {
                     + "TASK SET FULL (default: ${DEFAULT-VALUE}, at least 8M).")
     String maxDataOutBuffer;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics (per LUN, per target, server, JVM) over HTTP on "
+                    + "this address, path /metrics; port 0 picks a free port. Off by default.")
+    String metrics;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "On SIGTERM, how long sessions may drain before what is left is closed "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int shutdownTimeout;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = buildConfig();
+        InetSocketAddress metricsAddress = metrics == null ? null : parseHostPort("--metrics", metrics);
+        Duration drainTimeout = Duration.ofSeconds(positive("--shutdown-timeout", shutdownTimeout, true));
         IscsiServer server;
         try {
             server = IscsiServer.start(config);
@@ -179,20 +199,45 @@ public final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("jtarget: cannot start: " + cause.getMessage());
             return 1;
         }
-        printBanner(server, spec.commandLine().getOut());
-
+        PrometheusEndpoint endpoint = null;
+        if (metricsAddress != null) {
+            try {
+                endpoint = PrometheusEndpoint.start(server, metricsAddress);
+            } catch (RuntimeException e) {
+                spec.commandLine().getErr().println("jtarget: --metrics " + metrics + ": " + e.getMessage());
+                server.close(Duration.ZERO);
+                return 1;
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        printBanner(server, endpoint, spec.commandLine().getOut());
+
+        // systemd Type=notify: ready once every portal is bound; the watchdog pings while every loop runs.
+        SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
+        notifier.ready("serving " + server.targets().size() + " target(s) on " + server.boundAddresses());
+        LoopWatchdog watchdog = SystemdNotifier.watchdogInterval(System.getenv(), ProcessHandle.current().pid())
+                .filter(interval -> notifier.enabled())
+                .map(interval -> LoopWatchdog.start(server.eventLoops(), notifier::watchdog, interval.dividedBy(2)))
+                .orElse(null);
+
         stop.await();
-        server.close();
+        notifier.stopping("draining sessions (at most " + drainTimeout.toSeconds() + " s)");
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        server.close(drainTimeout);
+        if (watchdog != null) {
+            watchdog.close();
+        }
         return 0;
     }
 
     ServerConfig buildConfig() {
         List<InetSocketAddress> portals = new ArrayList<>();
         for (String l : listen) {
-            portals.add(parseListen(l));
+            portals.add(parseHostPort("--listen", l));
         }
         if (!IscsiNames.isValid(target)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -277,11 +322,11 @@ public final class ServeCommand implements Callable<Integer> {
         return value;
     }
 
-    private InetSocketAddress parseListen(String value) {
+    private InetSocketAddress parseHostPort(String option, String value) {
         int colon = value.lastIndexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--listen: expected HOST:PORT, got '" + value + "'");
+                    option + ": expected HOST:PORT, got '" + value + "'");
         }
         String host = value.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -295,12 +340,12 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--listen: bad port in '" + value + "'");
+                    option + ": bad port in '" + value + "'");
         }
         return new InetSocketAddress(host, port);
     }
 
-    static void printBanner(IscsiServer server, PrintWriter out) {
+    static void printBanner(IscsiServer server, PrometheusEndpoint metrics, PrintWriter out) {
         out.println("jtarget is serving");
         for (InetSocketAddress portal : server.boundAddresses()) {
             // Each portal is its own portal group (one SCSI target port per portal).
@@ -319,6 +364,9 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         out.println("  discovery auth  " + server.security().discoveryAuth().describe());
+        if (metrics != null) {
+            out.println("  metrics http://" + hostPort(metrics.boundAddress()) + "/metrics");
+        }
         if (!server.targets().isEmpty() && !server.boundAddresses().isEmpty()) {
             out.println("  try     iscsi-inq iscsi://" + hostPort(server.boundAddresses().getFirst()) + "/"
                     + server.targets().getFirst().name() + "/0");

@@ -14,6 +14,7 @@ import io.jtarget.iscsi.session.IscsiConnection;
 import io.jtarget.iscsi.session.IscsiServerContext;
 import io.jtarget.iscsi.session.SecurityPolicy;
 import io.jtarget.iscsi.session.Session;
+import io.jtarget.metrics.LoginStats;
 import io.jtarget.scsi.LogicalUnit;
 import io.jtarget.scsi.PrStore;
 import io.jtarget.scsi.ScsiTargetCore;
@@ -42,9 +43,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -75,12 +79,14 @@ public final class IscsiServer implements AutoCloseable {
     private final List<Channel> listeners;
     private final IscsiServerContext context;
     private final ChannelGroup channels;
+    private final FairQueueExecutor dispatcher;
     private boolean closed;
 
-    private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, List<ExportedTarget> targets,
-            List<Channel> listeners, IscsiServerContext context, ChannelGroup channels) {
+    private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, FairQueueExecutor dispatcher,
+            List<ExportedTarget> targets, List<Channel> listeners, IscsiServerContext context, ChannelGroup channels) {
         this.loops = loops;
         this.backendPool = backendPool;
+        this.dispatcher = dispatcher;
         this.targets = targets;
         this.listeners = listeners;
         this.context = context;
@@ -141,7 +147,7 @@ public final class IscsiServer implements AutoCloseable {
             }
             log.info("listening on {} ({} event loops, {} transport)", context.portals(), loopThreads,
                     epoll ? "epoll" : "nio");
-            return new IscsiServer(loops, backendPool, List.copyOf(exported), listeners, context, channels);
+            return new IscsiServer(loops, backendPool, dispatcher, List.copyOf(exported), listeners, context, channels);
         } catch (RuntimeException | InterruptedException e) {
             listeners.forEach(Channel::close);
             exported.forEach(t -> t.core().close());
@@ -219,13 +225,73 @@ public final class IscsiServer implements AutoCloseable {
         return context.sessions().size();
     }
 
+    /** Live normal sessions per target name (targets without sessions are absent). */
+    public Map<String, Integer> sessionsByTarget() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Session s : context.sessions().all()) {
+            if (s.target() != null) {
+                counts.merge(s.target().name(), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    /** Logins by target and outcome since start. */
+    public LoginStats loginStats() {
+        return context.loginStats();
+    }
+
+    /** Data-Out buffer bytes all connections hold now (bounded per connection by --max-data-out-buffer). */
+    public long dataOutBufferBytes() {
+        return context.dataOutBytes();
+    }
+
+    /** Backend jobs waiting for a pool thread. */
+    public int backendQueueDepth() {
+        return dispatcher.queued();
+    }
+
+    /** Backend jobs queued since start: the I/O that did not complete on a network thread. */
+    public long backendJobsSubmitted() {
+        return dispatcher.submitted();
+    }
+
+    /** The network event loops; other listeners of this process (metrics, admin) share them. */
+    public EventLoopGroup eventLoops() {
+        return loops;
+    }
+
+    /** The TCP server channel type that fits {@link #eventLoops()} (epoll or NIO). */
+    public Class<? extends ServerChannel> serverChannelType() {
+        return Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** How long {@link #close()} lets sessions drain before it closes what is left. */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+    /** Initiators asked to log out get this long to do so (RFC 7143 §11.9.1 Parameter3, seconds). */
+    private static final int LOGOUT_GRACE_SECONDS = 2;
+
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    /**
+     * Stops the server, draining within {@code timeout}: stop accepting, ask initiators to log out,
+     * close the connections, wait for outstanding commands to complete or abort. What has not
+     * drained when the deadline passes is abandoned (its backend work ends with the pool). Then every
+     * backing store is flushed and closed (not bounded: an acknowledged write must reach the medium)
+     * and the threads stop.
+     *
+     * @return true if every session drained before the deadline
+     */
+    public synchronized boolean close(Duration timeout) {
         if (closed) {
-            return;
+            return true;
         }
         closed = true;
-        log.info("shutting down: no new connections");
+        Deadline deadline = Deadline.after(timeout);
+        log.info("shutting down: no new connections (drain deadline {} s)", timeout.toSeconds());
         for (Channel listener : listeners) {
             listener.close().awaitUninterruptibly();
         }
@@ -234,13 +300,19 @@ public final class IscsiServer implements AutoCloseable {
         for (Session s : sessions) {
             IscsiConnection c = connectionOf(s);
             if (c != null) {
-                c.requestLogout(2);
+                c.requestLogout(LOGOUT_GRACE_SECONDS);
             }
         }
-        waitFor(() -> context.sessions().size() == 0, sessions.isEmpty() ? 0 : 2000);
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (!sessions.isEmpty()) {
+            deadline.waitFor(() -> context.sessions().size() == 0, Duration.ofSeconds(LOGOUT_GRACE_SECONDS));
+        }
+        channels.close().awaitUninterruptibly(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS);
         // Draining: connections closed, outstanding commands complete or abort.
-        waitFor(() -> context.sessions().size() == 0, 10_000);
+        boolean drained = deadline.waitFor(() -> context.sessions().size() == 0, timeout);
+        if (!drained) {
+            log.warn("shutdown deadline of {} s passed with {} session(s) still draining; closing anyway",
+                    timeout.toSeconds(), context.sessions().size());
+        }
         for (ExportedTarget target : targets) {
             try {
                 target.core().close();
@@ -251,26 +323,17 @@ public final class IscsiServer implements AutoCloseable {
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         backendPool.shutdown();
         try {
-            backendPool.awaitTermination(5, TimeUnit.SECONDS);
+            if (!backendPool.awaitTermination(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS)) {
+                backendPool.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         log.info("stopped");
+        return drained;
     }
 
     private static IscsiConnection connectionOf(Session s) {
         return s.connection();
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier condition, long millis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 }

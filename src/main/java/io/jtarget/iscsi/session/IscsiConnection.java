@@ -115,7 +115,8 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         InetAddress address = remoteAddress() == null ? null : remoteAddress().getAddress();
         java.util.Optional<io.jtarget.iscsi.login.LoginStatus> refused = server.admission().admit(address);
         admittedFrom = refused.isEmpty() ? address : null;
-        dataOutBudget = new DataOutBudget(server.connectionLimits().maxDataOutBytesPerConnection());
+        dataOutBudget = new DataOutBudget(server.connectionLimits().maxDataOutBytesPerConnection(),
+                server.dataOutBytesCounter());
         login = new LoginPhase(this, server, address, refused);
         long loginTimeout = server.limits().loginTimeout().toMillis();
         timer = ctx.executor().schedule(this::loginTimedOut, loginTimeout, TimeUnit.MILLISECONDS);

@@ -7,6 +7,7 @@ import io.jtarget.iscsi.login.LoginSettings;
 import io.jtarget.iscsi.login.TargetDirectory;
 import io.jtarget.iscsi.login.TargetNegotiationLimits;
 import io.jtarget.iscsi.login.TextLimits;
+import io.jtarget.metrics.LoginStats;
 import java.net.InetAddress;
 import java.util.Optional;
 import io.netty.channel.group.ChannelGroup;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What every connection of the server shares: the exported targets, the portal group,
@@ -40,6 +42,9 @@ public final class IscsiServerContext {
     private final SecurityPolicy security;
     private final ConnectionLimits connectionLimits;
     private final ConnectionAdmission admission;
+    private final LoginStats loginStats = new LoginStats();
+    /** Data-Out buffer bytes reserved by all connections together ({@link DataOutBudget}), for metrics. */
+    private final LongAdder dataOutBytes = new LongAdder();
 
     public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels,
             SecurityPolicy security, ConnectionLimits connectionLimits) {
@@ -143,6 +148,20 @@ public final class IscsiServerContext {
 
     public ServerConfig.Limits limits() {
         return limits;
+    }
+
+    /** Logins by target and outcome. */
+    public LoginStats loginStats() {
+        return loginStats;
+    }
+
+    /** Data-Out buffer bytes all connections hold now. */
+    public long dataOutBytes() {
+        return dataOutBytes.sum();
+    }
+
+    LongAdder dataOutBytesCounter() {
+        return dataOutBytes;
     }
 
     public SessionRegistry sessions() {
