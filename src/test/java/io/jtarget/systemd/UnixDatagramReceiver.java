@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * or an abstract name, receiving with a timeout. Written against unix(7) directly, apart from the
  * notifier's own code.
  */
-final class UnixDatagramReceiver implements AutoCloseable {
+public final class UnixDatagramReceiver implements AutoCloseable {
     private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
     private static final int SOL_SOCKET = 1;
@@ -43,7 +43,7 @@ final class UnixDatagramReceiver implements AutoCloseable {
     private final int fd;
 
     /** Binds to {@code name}: a path, or {@code @name} for the abstract namespace. */
-    UnixDatagramReceiver(String name) throws Throwable {
+    public UnixDatagramReceiver(String name) throws Throwable {
         fd = (int) SOCKET.invokeExact(AF_UNIX, SOCK_DGRAM, 0);
         if (fd < 0) {
             throw new IllegalStateException("socket failed");
@@ -69,7 +69,7 @@ final class UnixDatagramReceiver implements AutoCloseable {
     }
 
     /** The next datagram, or null when none came within the timeout. */
-    String receive() throws Throwable {
+    public String receive() throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4096);
             long n = (long) RECV.invokeExact(fd, buf, 4096L, 0);
