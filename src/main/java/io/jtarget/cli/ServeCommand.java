@@ -203,7 +203,10 @@ public final class ServeCommand implements Callable<Integer> {
         if (metricsAddress != null) {
             try {
                 endpoint = PrometheusEndpoint.start(server, metricsAddress);
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Netty rethrows the bind's IOException undeclared
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
                 spec.commandLine().getErr().println("jtarget: --metrics " + metrics + ": " + e.getMessage());
                 server.close(Duration.ZERO);
                 return 1;

@@ -56,6 +56,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private static final int IDLE_SECONDS = 30;
     /** Prometheus text exposition format 0.0.4. */
     private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String BACKEND_IO_HELP = "Backing-store operations by where they ran: pool (backend "
+            + "threads) or inline (file I/O that completed on the network thread)";
 
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gcMetrics;
@@ -115,13 +117,11 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 .description("Backing-store jobs waiting for a backend thread").register(registry);
         FunctionCounter.builder("jtarget.backend.io", server, IscsiServer::backendJobsSubmitted)
                 .tag("path", "pool")
-                .description("Backing-store operations by where they ran: pool (backend threads) or inline "
-                        + "(file I/O that completed on the network thread)")
+                .description(BACKEND_IO_HELP)
                 .register(registry);
         FunctionCounter.builder("jtarget.backend.io", server, PrometheusEndpoint::inlineIo)
                 .tag("path", "inline")
-                .description("Backing-store operations by where they ran: pool (backend threads) or inline "
-                        + "(file I/O that completed on the network thread)")
+                .description(BACKEND_IO_HELP)
                 .register(registry);
         PooledByteBufAllocator netty = PooledByteBufAllocator.DEFAULT;
         Gauge.builder("jtarget.netty.direct.memory.bytes", netty, a -> a.metric().usedDirectMemory())
