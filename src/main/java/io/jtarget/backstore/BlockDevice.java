@@ -2,6 +2,7 @@ package io.jtarget.backstore;
 
 import io.jtarget.scsi.ItNexus;
 import io.netty.buffer.ByteBuf;
+import java.io.IOException;
 import java.util.Set;
 
 /**
@@ -77,6 +78,27 @@ public interface BlockDevice extends AutoCloseable {
     /** Reads and writes completed on the caller's (network) thread without the backend pool, for metrics. */
     default long inlineIoCount() {
         return 0;
+    }
+
+    /**
+     * Change the capacity to {@code newBlockCount} blocks while the device is served (a live resize;
+     * the SCSI layer then reports CAPACITY DATA HAS CHANGED). Growing keeps every block and the new
+     * blocks read as zeros; shrinking drops the blocks beyond the new end (check {@link
+     * #holdsDataFrom} first). Not called concurrently with itself.
+     *
+     * @throws UnsupportedOperationException when this store cannot change its size while served
+     * @throws IOException when the store could not be resized; its size is then unchanged
+     */
+    default void resize(long newBlockCount) throws IOException {
+        throw new UnsupportedOperationException(describe() + " cannot be resized while served");
+    }
+
+    /**
+     * True when a block at or beyond {@code lba} may hold data (written and not deallocated): a shrink
+     * to {@code lba} blocks would lose it. The default cannot tell and says yes.
+     */
+    default boolean holdsDataFrom(long lba) throws IOException {
+        return lba < blockCount();
     }
 
     /** Blocks a deallocation frees whole (SBC-4 §6.6.4 OPTIMAL UNMAP GRANULARITY); 1 when unknown. */

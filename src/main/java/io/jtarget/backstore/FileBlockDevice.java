@@ -67,7 +67,8 @@ public final class FileBlockDevice implements BlockDevice {
 
     private final Path path;
     private final int blockSize;
-    private final long blockCount;
+    /** Changed only by {@link #resize}; every I/O bound check reads it. */
+    private volatile long blockCount;
     private final boolean writeThrough;
     private final RandomAccessFile file;
     private final FileChannel channel;
@@ -412,8 +413,47 @@ public final class FileBlockDevice implements BlockDevice {
             done.complete(null);
             return;
         }
-        // Data only (fdatasync): the file's size never changes while it is served.
+        // Data only (fdatasync): a size change by resize() was made durable when it happened.
         submit(nexus, done, () -> channel.force(false));
+    }
+
+    /**
+     * Grows (sparse) or truncates the file. The new size is made durable at once ({@code fsync}), so
+     * a crash after the resize was reported never brings back the old capacity.
+     */
+    @Override
+    public synchronized void resize(long newBlockCount) throws IOException {
+        if (closed) {
+            throw new DeviceClosedException(description);
+        }
+        if (newBlockCount < 1 || newBlockCount > Long.MAX_VALUE / blockSize) {
+            throw new IllegalArgumentException("bad block count " + newBlockCount + " for " + description);
+        }
+        long oldBlockCount = blockCount;
+        if (newBlockCount < oldBlockCount) {
+            blockCount = newBlockCount; // new commands see the smaller capacity before the blocks go
+        }
+        try {
+            file.setLength(newBlockCount * blockSize);
+            channel.force(true);
+        } catch (IOException e) {
+            blockCount = oldBlockCount;
+            throw e;
+        }
+        blockCount = newBlockCount;
+        LOG.info("resized {} from {} to {} blocks", description, oldBlockCount, newBlockCount);
+    }
+
+    @Override
+    public boolean holdsDataFrom(long lba) throws IOException {
+        if (lba >= blockCount) {
+            return false;
+        }
+        if (nativeFile == null) {
+            return true; // no SEEK_DATA here: assume the blocks hold data
+        }
+        long data = nativeFile.seek(lba * blockSize, NativeFile.SEEK_DATA);
+        return data >= 0 && data < blockCount * blockSize;
     }
 
     @Override

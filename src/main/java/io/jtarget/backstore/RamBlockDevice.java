@@ -1,5 +1,6 @@
 package io.jtarget.backstore;
 
+import io.jtarget.config.BackingSpecParser;
 import io.jtarget.scsi.ItNexus;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
@@ -151,7 +152,7 @@ public final class RamBlockDevice implements BlockDevice {
 
     @Override
     public String describe() {
-        return "ram:" + SizeFormat.binary(blockCount * blockSize);
+        return "ram:" + BackingSpecParser.formatSize(blockCount * blockSize);
     }
 
     /** Bytes of memory allocated so far (a multiple of the chunk size). */

@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A SCSI target server: exports disks over iSCSI (RFC 7143).",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, TargetCommands.Target.class, TargetCommands.Lun.class, TargetCommands.Acl.class,
+            TargetCommands.Portal.class, TargetCommands.SessionCmd.class, ConfigCommand.class, StatsCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad command-line arguments. */
@@ -19,7 +21,7 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         // One line naming the bad argument, then a hint; exit code 2 (as the README promises).
         cli.setParameterExceptionHandler((ex, argv) -> {

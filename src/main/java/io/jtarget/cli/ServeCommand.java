@@ -1,25 +1,39 @@
 package io.jtarget.cli;
 
+import io.jtarget.admin.AdminServer;
+import io.jtarget.admin.ChangeRefused;
+import io.jtarget.admin.Management;
+import io.jtarget.admin.ManagementRoutes;
+import io.jtarget.admin.StatsRoutes;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AddressRange;
 import io.jtarget.config.AuthConfig;
 import io.jtarget.config.BackingSpec;
+import io.jtarget.config.BackingSpecParser;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
+import io.jtarget.config.ConfigCompiler;
+import io.jtarget.config.ConfigDocument;
+import io.jtarget.config.ConfigException;
+import io.jtarget.config.ConfigFiles;
 import io.jtarget.config.ConnectionLimits;
-import io.jtarget.config.BackingSpecParser;
+import io.jtarget.config.IscsiNames;
 import io.jtarget.config.LunConfig;
+import io.jtarget.config.Portals;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
-import io.jtarget.iscsi.session.ExportedTarget;
 import io.jtarget.metrics.prometheus.PrometheusEndpoint;
 import io.jtarget.net.IscsiServer;
+import io.jtarget.registry.Registry;
+import io.jtarget.registry.ServedTarget;
 import io.jtarget.scsi.LogicalUnit;
 import io.jtarget.systemd.LoopWatchdog;
 import io.jtarget.systemd.SystemdNotifier;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +44,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,8 +58,10 @@ import sun.misc.Signal;
         mixinStandardHelpOptions = true,
         abbreviateSynopsis = true,
         description = {
-            "Serve disks over iSCSI until SIGTERM or Ctrl-C; then stop accepting, let outstanding "
-                    + "commands finish within --shutdown-timeout, flush, and exit 0.",
+            "Serve disks over iSCSI until SIGTERM or Ctrl-C.",
+            "",
+            "On SIGTERM: stop accepting, let outstanding commands finish within --shutdown-timeout, "
+                    + "flush, and exit 0.",
             "",
             "Without --lun: one LUN, a 1 GiB thin file under --data-dir, kept across restarts.",
             ""
@@ -63,6 +81,10 @@ import sun.misc.Signal;
 public final class ServeCommand implements Callable<Integer> {
 
     static final String DEFAULT_TARGET = "iqn.2026-11.io.jtarget:demo";
+    static final String DEFAULT_DATA_DIR = "jtarget-data";
+    private static final String DEFAULT_LUN_FILE = "lun0.img";
+    private static final String DEFAULT_LUN_SIZE = "1G";
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -81,8 +103,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + "repeat for more, numbered from 0 in order.")
     List<String> luns = new ArrayList<>();
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "jtarget-data",
-            description = "Where the default LUN's file lives (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
+            description = "Serve as a service from DIR: what is served comes from DIR/jtarget.yaml (created from "
+                    + "these flags when missing), changes arrive live through DIR/admin.sock (jtarget lun add ...). "
+                    + "Without it: the flags alone, and the default LUN's file in ${DEFAULT-VALUE} under the "
+                    + "current directory.")
     Path dataDir;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
@@ -185,20 +210,119 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServerConfig config = buildConfig();
         InetSocketAddress metricsAddress = metrics == null ? null : parseHostPort("--metrics", metrics);
         Duration drainTimeout = Duration.ofSeconds(positive("--shutdown-timeout", shutdownTimeout, true));
-        IscsiServer server;
+        if (!given("--data-dir")) {
+            // Without --data-dir: the flags alone say what is served, as they always did.
+            ServerConfig config = buildConfig();
+            IscsiServer server = startServer(config);
+            if (server == null) {
+                return 1;
+            }
+            return serveUntilStopped(server, null, null, metricsAddress, drainTimeout);
+        }
+        return serveDataDir(metricsAddress, drainTimeout);
+    }
+
+    /**
+     * {@code --data-dir DIR}: serve what {@code DIR/jtarget.yaml} says (created from the flags when
+     * missing), and take live changes through the admin API on {@code DIR/admin.sock}.
+     */
+    private int serveDataDir(InetSocketAddress metricsAddress, Duration drainTimeout) throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Files.createDirectories(dir);
+        Optional<ConfigDocument> existing;
         try {
-            server = IscsiServer.start(config);
+            existing = ConfigFiles.read(ConfigFiles.in(dir));
+        } catch (ConfigException e) {
+            e.errors().forEach(error -> err.println("jtarget: " + ConfigFiles.in(dir) + ": " + error));
+            return 1;
+        }
+        ConfigDocument document;
+        if (existing.isPresent()) {
+            refuseServingFlags(dir);
+            document = existing.get();
+            if (given("--listen")) {
+                List<String> portals = new ArrayList<>();
+                for (String l : listen) {
+                    portals.add(Portals.format(parseListen(l)));
+                }
+                document = document.withPortals(portals);
+            }
+        } else {
+            document = documentFromFlags(dir);
+        }
+        ServerConfig config;
+        try {
+            config = ConfigCompiler.compile(document, dir);
+        } catch (ConfigException e) {
+            e.errors().forEach(error -> err.println("jtarget: " + ConfigFiles.in(dir) + ": " + error));
+            return 1;
+        }
+        if (stateDir != null) {
+            config = new ServerConfig(config.portals(), config.targets(), config.limits(), config.discoveryAuth(),
+                    config.connectionLimits(), stateDir);
+        }
+        if (existing.isEmpty() || !existing.get().equals(document)) {
+            ConfigFiles.save(dir, document);
+        }
+        IscsiServer server = startServer(config);
+        if (server == null) {
+            return 1;
+        }
+        Management management = new Management(server, dir, document, config, Registry.DEFAULT_DRAIN_TIMEOUT);
+        AdminServer admin = null;
+        if (server.nativeTransport()) {
+            try {
+                List<AdminServer.Route> routes = new ArrayList<>(ManagementRoutes.of(management));
+                routes.addAll(StatsRoutes.of(server.registry()));
+                admin = AdminServer.start(dir, server.eventLoops(), routes);
+            } catch (IOException e) {
+                err.println("jtarget: cannot start: " + e.getMessage());
+                server.close();
+                return 1;
+            }
+        } else {
+            LOG.warn("no native epoll transport: the admin API on {} is not available", dir);
+        }
+        // SIGHUP: re-read the file and apply what changed (a refused change leaves everything as it was).
+        Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().daemon().name("jtarget-reload").start(() -> {
+            try {
+                Management.Result r = management.reload();
+                LOG.info("SIGHUP: configuration re-read; {} change(s)", r.changes().size());
+            } catch (ChangeRefused e) {
+                LOG.error("SIGHUP: configuration refused, nothing changed: {}", e.getMessage());
+                e.errors().forEach(error -> LOG.error("  {}", error));
+            }
+        }));
+        return serveUntilStopped(server, admin, "Configuration " + ConfigFiles.in(dir)
+                + "; manage with: jtarget lun add --data-dir " + dir + " ... (SIGHUP re-reads the file).",
+                metricsAddress, drainTimeout);
+    }
+
+    private IscsiServer startServer(ServerConfig config) throws InterruptedException {
+        try {
+            return IscsiServer.start(config);
         } catch (UncheckedIOException e) {
             spec.commandLine().getErr().println("jtarget: " + e.getCause().getMessage());
-            return 1;
+            return null;
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             spec.commandLine().getErr().println("jtarget: cannot start: " + cause.getMessage());
-            return 1;
+            return null;
         }
+    }
+
+    /**
+     * Runs a started server until SIGTERM or SIGINT: metrics endpoint, banner, readiness and watchdog
+     * for systemd, then the drain within {@code drainTimeout}. Exit code 0 once stopped.
+     *
+     * @param admin the admin API to close before the server, or null
+     * @param note a line printed after the banner, or null
+     */
+    private int serveUntilStopped(IscsiServer server, AdminServer admin, String note, InetSocketAddress metricsAddress,
+            Duration drainTimeout) throws InterruptedException {
         PrometheusEndpoint endpoint = null;
         if (metricsAddress != null) {
             try {
@@ -208,6 +332,9 @@ public final class ServeCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
                 spec.commandLine().getErr().println("jtarget: --metrics " + metrics + ": " + e.getMessage());
+                if (admin != null) {
+                    admin.close();
+                }
                 server.close(Duration.ZERO);
                 return 1;
             }
@@ -216,6 +343,10 @@ public final class ServeCommand implements Callable<Integer> {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         printBanner(server, endpoint, spec.commandLine().getOut());
+        if (note != null) {
+            spec.commandLine().getOut().println(note);
+            spec.commandLine().getOut().flush();
+        }
 
         // systemd Type=notify: ready once every portal is bound; the watchdog pings while every loop runs.
         SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
@@ -230,11 +361,77 @@ public final class ServeCommand implements Callable<Integer> {
         if (endpoint != null) {
             endpoint.close();
         }
+        if (admin != null) {
+            admin.close();
+        }
         server.close(drainTimeout);
         if (watchdog != null) {
             watchdog.close();
         }
         return 0;
+    }
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** Options that say what is served; on a data directory with a configuration the file says it. */
+    private static final List<String> SERVING_OPTIONS = List.of("--target", "--lun", "--read-only", "--chap",
+            "--mutual-chap", "--discovery-chap", "--discovery-mutual-chap", "--chap-algorithms", "--allow",
+            "--allow-address", "--queue-depth", "--nop-interval", "--nop-timeout", "--login-timeout",
+            "--event-loops", "--backend-threads", "--max-connections", "--max-connections-per-address",
+            "--max-sessions-per-target", "--max-sessions-per-initiator", "--max-data-out-buffer");
+
+    private void refuseServingFlags(Path dir) {
+        for (String option : SERVING_OPTIONS) {
+            if (given(option)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + ConfigFiles.in(dir)
+                        + " already says what this server serves; change it with 'jtarget target|lun|acl ...' "
+                        + "or 'jtarget config apply'");
+            }
+        }
+    }
+
+    /** The configuration file the flags describe (a new data directory). */
+    private ConfigDocument documentFromFlags(Path dir) {
+        ServerConfig flags = buildConfig(); // validates every flag first, with the usual one-line errors
+        Path cwd = Path.of("").toAbsolutePath();
+        List<ConfigDocument.Lun> lunEntries = new ArrayList<>();
+        if (luns.isEmpty()) {
+            lunEntries.add(new ConfigDocument.Lun(0, "file:" + dir.resolve(DEFAULT_LUN_FILE), DEFAULT_LUN_SIZE,
+                    readOnly ? Boolean.TRUE : null, null));
+        }
+        for (LunConfig lun : flags.targets().getFirst().luns().subList(luns.isEmpty() ? 1 : 0,
+                flags.targets().getFirst().luns().size())) {
+            lunEntries.add(new ConfigDocument.Lun(lun.lun(), lun.backing().resolvedAgainst(cwd).spec(), null,
+                    lun.readOnly() ? Boolean.TRUE : null, lun.removable() ? Boolean.TRUE : null));
+        }
+        ConfigDocument.Access access = allow.isEmpty() && allowAddress.isEmpty() ? null
+                : new ConfigDocument.Access(allow, allowAddress);
+        List<String> algorithms = given("--chap-algorithms") ? chapAlgorithms : null;
+        ConfigDocument.Target t = new ConfigDocument.Target(target, lunEntries,
+                authSection(chap, mutualChap, algorithms), access);
+        ConfigDocument.Limits limits = new ConfigDocument.Limits(queueDepth, nopInterval, nopTimeout, loginTimeout,
+                eventLoops, backendThreads, maxConnections, maxConnectionsPerAddress, maxSessionsPerTarget,
+                maxSessionsPerInitiator, maxDataOutBuffer);
+        List<String> portals = new ArrayList<>();
+        for (String l : listen) {
+            portals.add(Portals.format(parseListen(l)));
+        }
+        return new ConfigDocument(portals, authSection(discoveryChap, discoveryMutualChap, algorithms), limits, List.of(t));
+    }
+
+    private static ConfigDocument.Auth authSection(String chapValue, String mutualValue, List<String> algorithms) {
+        if (chapValue == null) {
+            return null;
+        }
+        return new ConfigDocument.Auth(chapSection(chapValue), mutualValue == null ? null : chapSection(mutualValue),
+                algorithms);
+    }
+
+    private static ConfigDocument.Chap chapSection(String userColonSecret) {
+        int colon = userColonSecret.indexOf(':');
+        return new ConfigDocument.Chap(userColonSecret.substring(0, colon), userColonSecret.substring(colon + 1), null);
     }
 
     ServerConfig buildConfig() {
@@ -248,7 +445,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         List<LunConfig> lunConfigs = new ArrayList<>();
         if (luns.isEmpty()) {
-            lunConfigs.add(new LunConfig(0, new BackingSpec.File(dataDir.resolve("lun0.img"), 1L << 30, false), readOnly));
+            lunConfigs.add(new LunConfig(0, new BackingSpec.File(dataDir.resolve(DEFAULT_LUN_FILE),
+                    BackingSpecParser.parseSize(DEFAULT_LUN_SIZE), false), readOnly));
         }
         for (String value : luns) {
             BackingSpecParser.ParsedLun parsed = parse("--lun", () -> BackingSpecParser.parseLun(value));
@@ -271,7 +469,7 @@ public final class ServeCommand implements Callable<Integer> {
                 discoveryMutualChap, algorithms);
         if ((targetAuth.required() || discoveryAuth.required()) && algorithms.contains(ChapDigest.MD5)) {
             // MD5 stays accepted for libiscsi, Windows and ESXi, which offer nothing else; say so once.
-            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn(
+            LOG.warn(
                     "CHAP accepts MD5 for initiators that offer nothing stronger; "
                             + "--chap-algorithms SHA3-256,SHA-256,SHA-1 refuses it");
         }
@@ -325,27 +523,12 @@ public final class ServeCommand implements Callable<Integer> {
         return value;
     }
 
+    private InetSocketAddress parseListen(String value) {
+        return parseHostPort("--listen", value);
+    }
+
     private InetSocketAddress parseHostPort(String option, String value) {
-        int colon = value.lastIndexOf(':');
-        if (colon <= 0 || colon == value.length() - 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    option + ": expected HOST:PORT, got '" + value + "'");
-        }
-        String host = value.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(value.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (port < 0 || port > 65535) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    option + ": bad port in '" + value + "'");
-        }
-        return new InetSocketAddress(host, port);
+        return parse(option, () -> Portals.parse(value));
     }
 
     static void printBanner(IscsiServer server, PrometheusEndpoint metrics, PrintWriter out) {
@@ -354,7 +537,7 @@ public final class ServeCommand implements Callable<Integer> {
             // Each portal is its own portal group (one SCSI target port per portal).
             out.println("  portal  " + hostPort(portal) + "," + server.portalGroupTag(portal));
         }
-        for (ExportedTarget t : server.targets()) {
+        for (ServedTarget t : server.targets()) {
             out.println("  target  " + t.name());
             // Which protections are on; secrets are never printed.
             out.println("    auth    " + server.security().targetAuth(t.name()).describe());
@@ -379,11 +562,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-        if (host.contains(":")) {
-            host = "[" + host + "]";
-        }
-        return host + ":" + a.getPort();
+        return Portals.format(a);
     }
 
     static String humanSize(long bytes) {

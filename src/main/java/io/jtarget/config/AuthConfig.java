@@ -48,6 +48,19 @@ public record AuthConfig(Optional<ChapCredentials> chap, Optional<ChapCredential
         return new AuthConfig(Optional.of(chap), mutual, algorithms);
     }
 
+    /** Same users, secrets (compared in constant time) and algorithms. */
+    public boolean sameAs(AuthConfig other) {
+        return sameCredentials(chap, other.chap) && sameCredentials(mutualChap, other.mutualChap)
+                && algorithms.equals(other.algorithms);
+    }
+
+    private static boolean sameCredentials(Optional<ChapCredentials> a, Optional<ChapCredentials> b) {
+        if (a.isEmpty() || b.isEmpty()) {
+            return a.isEmpty() && b.isEmpty();
+        }
+        return a.get().user().equals(b.get().user()) && a.get().sameSecretAs(b.get());
+    }
+
     public boolean required() {
         return chap.isPresent();
     }

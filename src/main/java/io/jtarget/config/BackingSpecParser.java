@@ -27,6 +27,7 @@ public final class BackingSpecParser {
     private static final long SECTOR = 512;
     private static final String RAM = "ram:";
     private static final String FILE = "file:";
+    private static final String[] SIZE_UNITS = {"", "K", "M", "G", "T", "P", "E"};
 
     private BackingSpecParser() {}
 
@@ -116,6 +117,17 @@ public final class BackingSpecParser {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("size too large: '" + text + "'");
         }
+    }
+
+    /** The largest binary unit that divides {@code bytes} exactly: {@code 512M}, {@code 1536K}, {@code 1000}; what {@link #parseSize} reads back. */
+    public static String formatSize(long bytes) {
+        int unit = 0;
+        long value = bytes;
+        while (value != 0 && value % 1024 == 0 && unit < SIZE_UNITS.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return value + SIZE_UNITS[unit];
     }
 
     private static BackingSpec.File parseFile(String rest, boolean writeThrough, String value) {

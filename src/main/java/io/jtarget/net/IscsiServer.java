@@ -1,23 +1,20 @@
 package io.jtarget.net;
 
-import io.jtarget.backstore.BlockDevice;
 import io.jtarget.backstore.BlockDevices;
 import io.jtarget.backstore.FairQueueExecutor;
-import io.jtarget.config.BackingSpec;
-import io.jtarget.config.LunConfig;
+import io.jtarget.config.AuthConfig;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.iscsi.pdu.PduDecoder;
 import io.jtarget.iscsi.pdu.PduEncoder;
-import io.jtarget.iscsi.session.ExportedTarget;
 import io.jtarget.iscsi.session.IscsiConnection;
 import io.jtarget.iscsi.session.IscsiServerContext;
 import io.jtarget.iscsi.session.SecurityPolicy;
 import io.jtarget.iscsi.session.Session;
 import io.jtarget.metrics.LoginStats;
-import io.jtarget.scsi.LogicalUnit;
-import io.jtarget.scsi.PrStore;
-import io.jtarget.scsi.ScsiTargetCore;
+import io.jtarget.registry.Registry;
+import io.jtarget.registry.RegistryException;
+import io.jtarget.registry.ServedTarget;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -39,16 +36,12 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -57,12 +50,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running iSCSI server: event loops, listening portals, targets.
+ * The running iSCSI server: event loops, listening portals, and the {@link Registry} of what is
+ * served.
  *
- * <p>{@link #start} opens every backing store, binds every portal (port 0 picks a free port;
- * {@link #boundAddresses} tells which) and returns once the server accepts logins.
- * {@link #close} stops accepting, asks initiators to log out, ends the sessions (outstanding
- * commands complete or abort), flushes every backing store and releases the threads.
+ * <p>{@link #start} opens every backing store (through the registry), binds every portal (port 0
+ * picks a free port; {@link #boundAddresses} tells which) and returns once the server accepts
+ * logins. Targets and LUNs change later through {@link #registry()}; portals through
+ * {@link #addPortal} / {@link #removePortal}. {@link #close} stops accepting, asks initiators to
+ * log out, ends the sessions (outstanding commands complete or abort), flushes every backing store
+ * and releases the threads.
  *
  * <p>Threads (DESIGN.md): a fixed set of event loops does all network I/O, one loop per
  * connection for its whole life; a small bounded pool runs blocking backend I/O.
@@ -75,24 +71,51 @@ public final class IscsiServer implements AutoCloseable {
 
     private final EventLoopGroup loops;
     private final ExecutorService backendPool;
-    private final List<ExportedTarget> targets;
-    private final List<Channel> listeners;
+    private final Registry registry;
+    /** Listening channels by the portal they serve. */
+    private final Map<IscsiServerContext.Portal, Channel> listeners = new ConcurrentHashMap<>();
     private final IscsiServerContext context;
     private final ChannelGroup channels;
+    private final ServerBootstrap bootstrap;
+    private final boolean epoll;
     private final FairQueueExecutor dispatcher;
     private boolean closed;
 
-    private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, FairQueueExecutor dispatcher,
-            List<ExportedTarget> targets, List<Channel> listeners, IscsiServerContext context, ChannelGroup channels) {
+    private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, Registry registry,
+            IscsiServerContext context, ChannelGroup channels, boolean epoll, FairQueueExecutor dispatcher) {
         this.loops = loops;
         this.backendPool = backendPool;
+        this.registry = registry;
         this.dispatcher = dispatcher;
-        this.targets = targets;
-        this.listeners = listeners;
         this.context = context;
         this.channels = channels;
+        this.epoll = epoll;
+        this.bootstrap = new ServerBootstrap()
+                .group(loops)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 256)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        PduDecoder decoder = new PduDecoder(LOGIN_MAX_DATA_SEGMENT);
+                        PduEncoder.DigestSettings digests = new PduEncoder.DigestSettings();
+                        ch.pipeline().addLast("pdu-decoder", decoder);
+                        ch.pipeline().addLast("pdu-encoder", new PduEncoder(digests));
+                        ch.pipeline().addLast("iscsi", new IscsiConnection(context, decoder, digests));
+                    }
+                });
     }
 
+    /**
+     * Start serving {@code config}.
+     *
+     * @throws UncheckedIOException when a backing store cannot be opened (its message names it)
+     * @throws IllegalArgumentException when the configuration is refused (e.g. a bad size)
+     */
     public static IscsiServer start(ServerConfig config) throws InterruptedException {
         ServerConfig.Limits limits = config.limits();
         int loopThreads = limits.eventLoopThreads() > 0 ? limits.eventLoopThreads()
@@ -107,94 +130,115 @@ public final class IscsiServer implements AutoCloseable {
         ExecutorService backendPool = new ThreadPoolExecutor(limits.backendThreads(), limits.backendThreads(),
                 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new DefaultThreadFactory("jtarget-io", true));
         FairQueueExecutor dispatcher = FairQueueExecutor.over(backendPool);
-        List<ExportedTarget> exported = new ArrayList<>();
+        Registry registry = new Registry(spec -> BlockDevices.open(spec, dispatcher), config.stateDir());
         ChannelGroup channels = new DefaultChannelGroup("iscsi", GlobalEventExecutor.INSTANCE);
-        List<Channel> listeners = new ArrayList<>();
+        IscsiServer server = null;
         try {
+            IscsiServerContext context = new IscsiServerContext(registry, limits, channels, config.discoveryAuth(),
+                    config.connectionLimits());
+            server = new IscsiServer(loops, backendPool, registry, context, channels, epoll, dispatcher);
+            registry.addFabric(new IscsiFabric(context, loops.next()));
             for (TargetConfig target : config.targets()) {
-                exported.add(openTarget(target, dispatcher, config.stateDir()));
+                addConfiguredTarget(registry, target);
             }
-            IscsiServerContext context = new IscsiServerContext(exported, limits, channels,
-                    SecurityPolicy.of(config.discoveryAuth(), config.targets()), config.connectionLimits());
-            ServerBootstrap bootstrap = new ServerBootstrap()
-                    .group(loops)
-                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-                    .option(ChannelOption.SO_BACKLOG, 256)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            channels.add(ch);
-                            PduDecoder decoder = new PduDecoder(LOGIN_MAX_DATA_SEGMENT);
-                            PduEncoder.DigestSettings digests = new PduEncoder.DigestSettings();
-                            ch.pipeline().addLast("pdu-decoder", decoder);
-                            ch.pipeline().addLast("pdu-encoder", new PduEncoder(digests));
-                            ch.pipeline().addLast("iscsi", new IscsiConnection(context, decoder, digests));
-                        }
-                    });
             for (InetSocketAddress portal : config.portals()) {
-                Channel listener = bootstrap.bind(portal).sync().channel();
-                listeners.add(listener);
-                InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
-                context.addPortal(bound);
-                // Each portal is one target port of every target, under the tag logins through it get.
-                int tag = context.portalGroupTag(bound);
-                for (ExportedTarget t : exported) {
-                    t.core().addTargetPort(tag, IscsiServerContext.targetPortName(t.name(), tag));
-                }
+                server.addPortal(portal);
             }
             log.info("listening on {} ({} event loops, {} transport)", context.portals(), loopThreads,
                     epoll ? "epoll" : "nio");
-            return new IscsiServer(loops, backendPool, dispatcher, List.copyOf(exported), listeners, context, channels);
+            return server;
         } catch (RuntimeException | InterruptedException e) {
-            listeners.forEach(Channel::close);
-            exported.forEach(t -> t.core().close());
+            if (server != null) {
+                server.listeners.values().forEach(Channel::close);
+            }
+            registry.close();
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             backendPool.shutdownNow();
             throw e;
         }
     }
 
-    private static ExportedTarget openTarget(TargetConfig target, FairQueueExecutor dispatcher, Path stateDir) {
-        List<LogicalUnit> units = new ArrayList<>();
+    /** A refused target at start is a start failure: an unopenable store as an I/O error, the rest as bad arguments. */
+    private static void addConfiguredTarget(Registry registry, TargetConfig target) {
         try {
-            for (LunConfig lun : target.luns()) {
-                BlockDevice device = BlockDevices.open(lun.backing(), dispatcher);
-                LogicalUnit unit = new LogicalUnit(lun.lun(), device, lun.readOnly(), serialFor(target.name(), lun),
-                        lun.removable());
-                units.add(unit);
-                if (stateDir != null) {
-                    unit.persistReservationsIn(PrStore.forLogicalUnit(stateDir, unit.serial()));
-                }
+            registry.addTarget(target);
+        } catch (RegistryException e) {
+            if (e.reason() == RegistryException.Reason.STORE_FAILED) {
+                throw new UncheckedIOException(new IOException(e.getMessage(), e));
             }
-        } catch (IOException e) {
-            units.forEach(u -> u.device().close());
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            units.forEach(u -> u.device().close());
-            throw e;
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return new ExportedTarget(target.name(), new ScsiTargetCore(target.name(), units));
+    }
+
+    /** What is served: targets, LUs and stores; change it here while the server runs. */
+    public Registry registry() {
+        return registry;
+    }
+
+    /** The event loops; other servers of the process (the admin API) share them rather than add threads. */
+    public EventLoopGroup eventLoops() {
+        return loops;
+    }
+
+    /** True when the loops are native epoll loops (which also serve Unix domain sockets). */
+    public boolean nativeTransport() {
+        return epoll;
     }
 
     /**
-     * A stable unit serial number (VPD 80h) and NAA seed: the same target, LUN and backing file
-     * give the same identity after a restart, which multipath and clusters rely on.
+     * Listen on one more portal (its own portal group and so one more target port of every target).
+     *
+     * @return the bound address (port 0 resolved)
+     * @throws IllegalArgumentException when it is bound already
      */
-    static String serialFor(String targetName, LunConfig lun) {
-        String backing = switch (lun.backing()) {
-            case BackingSpec.Ram ram -> "ram:" + ram.sizeBytes();
-            case BackingSpec.File file -> "file:" + file.path().toAbsolutePath().normalize();
-        };
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256")
-                    .digest((targetName + "\0" + lun.lun() + "\0" + backing).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    public synchronized InetSocketAddress addPortal(InetSocketAddress portal) throws InterruptedException {
+        for (IscsiServerContext.Portal p : context.portalsWithTags()) {
+            if (p.address().equals(portal)) {
+                throw new IllegalArgumentException("portal " + portal + " is bound already");
+            }
         }
+        Channel listener = bootstrap.bind(portal).sync().channel();
+        InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
+        IscsiServerContext.Portal added = context.addPortal(bound);
+        listeners.put(added, listener);
+        for (ServedTarget t : registry.targets()) {
+            t.core().addTargetPort(added.tag(), IscsiServerContext.targetPortName(t.name(), added.tag()));
+        }
+        log.info("portal {} listening (portal group {})", bound, added.tag());
+        return bound;
+    }
+
+    /**
+     * Stop listening on a portal. Sessions that logged in through it keep running.
+     *
+     * @throws IllegalArgumentException when no portal is bound there
+     */
+    public synchronized void removePortal(InetSocketAddress portal) {
+        IscsiServerContext.Portal found = null;
+        for (IscsiServerContext.Portal p : context.portalsWithTags()) {
+            if (p.address().equals(portal)) {
+                found = p;
+            }
+        }
+        if (found == null) {
+            throw new IllegalArgumentException("no portal " + portal);
+        }
+        Channel listener = listeners.remove(found);
+        context.removePortal(found);
+        if (listener != null) {
+            listener.close().awaitUninterruptibly();
+        }
+        log.info("portal {} closed", portal);
+    }
+
+    /** The bound portals with their portal group tags. */
+    public List<IscsiServerContext.Portal> portalsWithTags() {
+        return context.portalsWithTags();
+    }
+
+    /** Replace how discovery sessions authenticate. */
+    public void discoveryAuth(AuthConfig auth) {
+        context.discoveryAuth(auth);
     }
 
     public List<InetSocketAddress> boundAddresses() {
@@ -206,8 +250,8 @@ public final class IscsiServer implements AutoCloseable {
         return context.portalGroupTag(portal);
     }
 
-    public List<ExportedTarget> targets() {
-        return targets;
+    public List<ServedTarget> targets() {
+        return registry.targets();
     }
 
     /** The authentication and access rules in force. */
@@ -256,14 +300,9 @@ public final class IscsiServer implements AutoCloseable {
         return dispatcher.submitted();
     }
 
-    /** The network event loops; other listeners of this process (metrics, admin) share them. */
-    public EventLoopGroup eventLoops() {
-        return loops;
-    }
-
     /** The TCP server channel type that fits {@link #eventLoops()} (epoll or NIO). */
     public Class<? extends ServerChannel> serverChannelType() {
-        return Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
     /** How long {@link #close()} lets sessions drain before it closes what is left. */
@@ -292,7 +331,7 @@ public final class IscsiServer implements AutoCloseable {
         closed = true;
         Deadline deadline = Deadline.after(timeout);
         log.info("shutting down: no new connections (drain deadline {} s)", timeout.toSeconds());
-        for (Channel listener : listeners) {
+        for (Channel listener : listeners.values()) {
             listener.close().awaitUninterruptibly();
         }
         // Ask initiators to log out (RFC 7143 §11.9.1), give them a moment, then close what is left.
@@ -313,13 +352,7 @@ public final class IscsiServer implements AutoCloseable {
             log.warn("shutdown deadline of {} s passed with {} session(s) still draining; closing anyway",
                     timeout.toSeconds(), context.sessions().size());
         }
-        for (ExportedTarget target : targets) {
-            try {
-                target.core().close();
-            } catch (RuntimeException e) {
-                log.error("closing target {}: {}", target.name(), e.toString());
-            }
-        }
+        registry.close();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         backendPool.shutdown();
         try {

@@ -131,7 +131,7 @@ final class CopyCommands {
             }
             byte[] naa = new byte[designatorLength];
             System.arraycopy(list, d + 4, naa, 0, designatorLength);
-            LogicalUnit lu = CopyTargets.byNaa(naa);
+            LogicalUnit lu = task.lu().copyTargets().byNaa(naa);
             if (lu == null) {
                 task.fail(SenseReason.COPY_TARGET_DEVICE_NOT_REACHABLE);
                 return;

@@ -41,6 +41,8 @@ public final class LogicalUnit {
     private final TaskSet taskSet = new TaskSet();
     private final PersistentReservations reservations = new PersistentReservations(unitAttentions);
     private volatile Map<Integer, String> targetPorts = Map.of();
+    /** The LUs EXTENDED COPY may name, set by the core that serves this LU. */
+    private volatile CopyTargets copyTargets = new CopyTargets();
     private final LbaRangeLock rangeLock = new LbaRangeLock();
     /** A SANITIZE is running (SBC-4 §4.11.3: medium access is NOT READY, SANITIZE IN PROGRESS meanwhile). */
     private final AtomicInteger sanitizing = new AtomicInteger();
@@ -182,6 +184,27 @@ public final class LogicalUnit {
     void targetPorts(Map<Integer, String> ports) {
         this.targetPorts = ports;
         reservations.targetPorts(ports::get);
+    }
+
+    CopyTargets copyTargets() {
+        return copyTargets;
+    }
+
+    void copyTargets(CopyTargets targets) {
+        this.copyTargets = targets;
+    }
+
+    /**
+     * Something an initiator holds that removing the LU would break without warning: a PREVENT ALLOW
+     * MEDIUM REMOVAL prevention (SBC-4 §5.15), a RESERVE or a persistent reservation (SPC-5 §5.14).
+     *
+     * @return why the LU is in use, or null when it is not
+     */
+    public String inUseBy() {
+        if (!preventingRemoval.isEmpty()) {
+            return "medium removal is prevented by " + preventingRemoval.iterator().next().initiatorPort();
+        }
+        return reservations.describeHolder();
     }
 
     PersistentReservations reservations() {

@@ -174,6 +174,19 @@ final class PersistentReservations {
         return store != null;
     }
 
+    /** Who holds a reservation of this LU, for a refused removal; null when nobody does. */
+    String describeHolder() {
+        ItNexus spc2 = reservedBy;
+        if (spc2 != null) {
+            return "reserved (RESERVE) by " + spc2.initiatorPort();
+        }
+        State s = state;
+        if (s.reserved()) {
+            return "a persistent reservation (SPC-5 §5.14) is held on it";
+        }
+        return null;
+    }
+
     /** How REGISTER AND MOVE turns a RELATIVE TARGET PORT IDENTIFIER into a target port name. */
     void targetPorts(IntFunction<String> lookup) {
         this.targetPorts = lookup;

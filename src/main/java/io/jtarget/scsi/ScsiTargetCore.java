@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -30,38 +31,140 @@ public final class ScsiTargetCore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScsiTargetCore.class);
 
     private final String targetName;
-    private final List<LogicalUnit> logicalUnits;
-    private final Map<Integer, LogicalUnit> byLun;
-    private final int[] lunNumbers;
+    /**
+     * The LUN map, replaced whole on every change: the per-command lookup is one volatile read and a
+     * hash lookup, with no lock (changes are rare and serialised by this core's monitor).
+     */
+    private volatile LunMap luns;
     private final SpcCommands spc;
     private final CommandTable commands;
+    private final CopyTargets copyTargets;
     /** I_T nexuses that were lost; their next establishment reports I_T NEXUS LOSS OCCURRED. */
     private final Set<ItNexus> lostNexuses = ConcurrentHashMap.newKeySet();
+    /** I_T nexuses established and not lost: the ones a LU added later must tell about itself. */
+    private final Set<ItNexus> nexuses = ConcurrentHashMap.newKeySet();
     /** The target's ports by relative target port identifier (SAM-5 §4.7: one per iSCSI portal group). */
     private final Map<Integer, String> targetPorts = new java.util.concurrent.ConcurrentSkipListMap<>();
     /** {@link #initialUnitAttention}, bound once so the per-command unit attention check allocates nothing. */
     private final Function<ItNexus, SenseReason> initialUnitAttention = this::initialUnitAttention;
 
-    public ScsiTargetCore(String targetName, List<LogicalUnit> logicalUnits) {
-        this.targetName = targetName;
-        List<LogicalUnit> sorted = new ArrayList<>(logicalUnits);
-        sorted.sort(Comparator.comparingInt(LogicalUnit::lun));
-        Map<Integer, LogicalUnit> map = new HashMap<>();
-        for (LogicalUnit lu : sorted) {
-            if (map.putIfAbsent(lu.lun(), lu) != null) {
-                throw new IllegalArgumentException("duplicate LUN " + lu.lun() + " in target " + targetName);
+    /** The logical units by LUN, ascending; immutable. */
+    private record LunMap(List<LogicalUnit> units, Map<Integer, LogicalUnit> byLun, int[] numbers) {
+        static LunMap of(String targetName, List<LogicalUnit> logicalUnits) {
+            List<LogicalUnit> sorted = new ArrayList<>(logicalUnits);
+            sorted.sort(Comparator.comparingInt(LogicalUnit::lun));
+            Map<Integer, LogicalUnit> map = new HashMap<>();
+            for (LogicalUnit lu : sorted) {
+                if (map.putIfAbsent(lu.lun(), lu) != null) {
+                    throw new IllegalArgumentException("duplicate LUN " + lu.lun() + " in target " + targetName);
+                }
             }
+            return new LunMap(List.copyOf(sorted), Map.copyOf(map), sorted.stream().mapToInt(LogicalUnit::lun).toArray());
         }
-        this.logicalUnits = List.copyOf(sorted);
-        this.byLun = Map.copyOf(map);
-        this.lunNumbers = sorted.stream().mapToInt(LogicalUnit::lun).toArray();
-        this.spc = new SpcCommands(targetName, lunNumbers::clone);
+    }
+
+    /** A target whose LUs are copy targets of EXTENDED COPY only among themselves. */
+    public ScsiTargetCore(String targetName, List<LogicalUnit> logicalUnits) {
+        this(targetName, logicalUnits, new CopyTargets());
+    }
+
+    /**
+     * @param copyTargets the LUs EXTENDED COPY can reach, shared by every core of one server; this
+     *     core registers its LUs there
+     */
+    public ScsiTargetCore(String targetName, List<LogicalUnit> logicalUnits, CopyTargets copyTargets) {
+        this.targetName = targetName;
+        this.copyTargets = copyTargets;
+        this.luns = LunMap.of(targetName, logicalUnits);
+        this.spc = new SpcCommands(targetName, () -> luns.numbers().clone());
         this.commands = new CommandTable(spc);
-        for (LogicalUnit lu : this.logicalUnits) {
-            lu.targetPorts(targetPorts);
-            lu.taskSet().starter(task -> startWaiting(task, lu));
-            CopyTargets.register(lu);
+        for (LogicalUnit lu : luns.units()) {
+            attach(lu);
         }
+    }
+
+    private void attach(LogicalUnit lu) {
+        lu.targetPorts(targetPorts);
+        lu.taskSet().starter(task -> startWaiting(task, lu));
+        lu.copyTargets(copyTargets);
+        copyTargets.register(lu);
+    }
+
+    /**
+     * Serve a new logical unit. Every I_T nexus of the target learns of it through REPORTED LUNS DATA
+     * HAS CHANGED (SPC-5 §6.33), established on the new LU itself: commands to the LUs that did not
+     * change are not interrupted by a unit attention (a Linux initiator rescans on seeing it from any LU).
+     *
+     * @throws IllegalArgumentException when the LUN is taken
+     */
+    public synchronized void addLogicalUnit(LogicalUnit lu) {
+        LunMap current = luns;
+        if (current.byLun().containsKey(lu.lun())) {
+            throw new IllegalArgumentException("LUN " + lu.lun() + " already exists in target " + targetName);
+        }
+        List<LogicalUnit> units = new ArrayList<>(current.units());
+        units.add(lu);
+        LunMap next = LunMap.of(targetName, units);
+        attach(lu);
+        for (ItNexus nexus : nexuses) {
+            lu.unitAttentions().register(nexus, SenseReason.REPORTED_LUNS_DATA_HAS_CHANGED);
+        }
+        luns = next;
+        LOG.info("target {}: LUN {} added ({})", targetName, lu.lun(), lu.device().describe());
+    }
+
+    /**
+     * Stop serving a logical unit: from now on its LUN answers LOGICAL UNIT NOT SUPPORTED, the commands
+     * it had already admitted run to their end (or until {@link #abortTasks} aborts them), and every
+     * I_T nexus is told through REPORTED LUNS DATA HAS CHANGED on the LUs that remain (SPC-5 §6.33). The
+     * device stays open: its owner closes it once the returned future completes.
+     *
+     * @return completes, on the thread that ended the LU's last task, once no task of the LU is left
+     * @throws IllegalArgumentException when there is no such LUN
+     */
+    public synchronized CompletableFuture<LogicalUnit> removeLogicalUnit(int lun) {
+        LunMap current = luns;
+        LogicalUnit lu = current.byLun().get(lun);
+        if (lu == null) {
+            throw new IllegalArgumentException("no LUN " + lun + " in target " + targetName);
+        }
+        List<LogicalUnit> units = new ArrayList<>(current.units());
+        units.remove(lu);
+        luns = LunMap.of(targetName, units);
+        copyTargets.unregister(lu);
+        CompletableFuture<LogicalUnit> drained = new CompletableFuture<>();
+        // After the map swap no new lookup finds the LU; a submit that found it just before is refused
+        // by the retired task set, so the task set's end is the LU's last command.
+        lu.taskSet().retire(() -> drained.complete(lu));
+        for (LogicalUnit other : units) {
+            other.unitAttentions().raiseAll(SenseReason.REPORTED_LUNS_DATA_HAS_CHANGED);
+        }
+        LOG.info("target {}: LUN {} removed; draining {} outstanding command(s)", targetName, lun,
+                lu.taskSet().size());
+        return drained;
+    }
+
+    /**
+     * Abort every task of {@code lu} (a removal that may not wait longer); their completions are delivered
+     * as aborted, each exactly once, as for a task management function.
+     */
+    public void abortTasks(LogicalUnit lu) {
+        AbortBarrier barrier = new AbortBarrier(() -> {});
+        for (ScsiTask task : lu.taskSet().matching(n -> true)) {
+            barrier.abort(task);
+        }
+        barrier.arm();
+    }
+
+    /** The LU's capacity changed (a resize): CAPACITY DATA HAS CHANGED to every I_T nexus (SBC-4 §4.6). */
+    public void capacityChanged(LogicalUnit lu) {
+        lu.unitAttentions().raiseAll(SenseReason.CAPACITY_DATA_HAS_CHANGED);
+        LOG.info("target {}: LUN {} now has {} blocks", targetName, lu.lun(), lu.device().blockCount());
+    }
+
+    /** Commands of the LU still in its task set (admitted and not yet ended). */
+    public int outstandingCommands(LogicalUnit lu) {
+        return lu.taskSet().size();
     }
 
     /** Declare a target port (the fabric calls this for every portal group it serves the target on). */
@@ -71,7 +174,7 @@ public final class ScsiTargetCore implements AutoCloseable {
 
     /** Execute one command; {@code done} is called exactly once. */
     public void submit(ScsiCommand command, ScsiCompletion done) {
-        LogicalUnit lu = byLun.get(command.lun());
+        LogicalUnit lu = luns.byLun().get(command.lun());
         ScsiTask task = new ScsiTask(command, lu, done);
         try {
             if (command.cdb() == null || command.cdb().length == 0) {
@@ -84,6 +187,8 @@ public final class ScsiTargetCore implements AutoCloseable {
                     case OVERLAPPED -> task.fail(SenseReason.OVERLAPPED_COMMANDS_ATTEMPTED);
                     case START -> execute(task, lu);
                     case WAIT -> {} // the task set starts it when the tasks it waits for have ended
+                    // Removed between the lookup and the admission: answered as if never found.
+                    case RETIRED -> noLogicalUnit(new ScsiTask(command, null, done));
                 }
             }
         } catch (RuntimeException e) {
@@ -225,21 +330,23 @@ public final class ScsiTargetCore implements AutoCloseable {
     public void taskManagement(TaskManagementRequest request, Consumer<TaskManagementResponse> done) {
         boolean targetWide = request.function() == TaskManagementFunction.TARGET_WARM_RESET
                 || request.function() == TaskManagementFunction.TARGET_COLD_RESET;
-        LogicalUnit lu = byLun.get(request.lun());
+        LunMap current = luns;
+        LogicalUnit lu = current.byLun().get(request.lun());
         if (lu == null && !targetWide) {
             done.accept(TaskManagementResponse.INCORRECT_LOGICAL_UNIT_NUMBER);
             return;
         }
-        TaskManager.execute(request, lu, logicalUnits, done);
+        TaskManager.execute(request, lu, current.units(), done);
     }
 
     /** A new I_T nexus exists (iSCSI: a session reached full feature phase). */
     public void nexusEstablished(ItNexus nexus) {
         targetPorts.putIfAbsent(nexus.relativeTargetPortId(), nexus.targetPort());
+        nexuses.add(nexus);
         SenseReason initial = lostNexuses.remove(nexus)
                 ? SenseReason.I_T_NEXUS_LOSS_OCCURRED
                 : SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET;
-        for (LogicalUnit lu : logicalUnits) {
+        for (LogicalUnit lu : luns.units()) {
             lu.unitAttentions().register(nexus, initial);
         }
     }
@@ -247,13 +354,20 @@ public final class ScsiTargetCore implements AutoCloseable {
     /** The I_T nexus is gone (session closed or reinstated): abort its tasks (SAM-5 §6.3.4 I_T nexus loss). */
     public void nexusLost(ItNexus nexus) {
         lostNexuses.add(nexus);
-        for (LogicalUnit lu : logicalUnits) {
+        nexuses.remove(nexus);
+        for (LogicalUnit lu : luns.units()) {
             TaskManager.nexusLost(lu, nexus);
         }
     }
 
+    /** The logical units served now, by ascending LUN. */
     public List<LogicalUnit> logicalUnits() {
-        return logicalUnits;
+        return luns.units();
+    }
+
+    /** The logical unit at {@code lun}, or null. */
+    public LogicalUnit logicalUnit(int lun) {
+        return luns.byLun().get(lun);
     }
 
     public String targetName() {
@@ -263,8 +377,8 @@ public final class ScsiTargetCore implements AutoCloseable {
     /** Flush and close every logical unit's backing store. */
     @Override
     public void close() {
-        for (LogicalUnit lu : logicalUnits) {
-            CopyTargets.unregister(lu);
+        for (LogicalUnit lu : luns.units()) {
+            copyTargets.unregister(lu);
             try {
                 lu.device().close();
             } catch (RuntimeException e) {

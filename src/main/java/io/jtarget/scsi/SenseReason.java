@@ -28,6 +28,10 @@ enum SenseReason {
     BUS_DEVICE_RESET_FUNCTION_OCCURRED(SenseKey.UNIT_ATTENTION, 0x29, 0x03),
     I_T_NEXUS_LOSS_OCCURRED(SenseKey.UNIT_ATTENTION, 0x29, 0x07),
     MODE_PARAMETERS_CHANGED(SenseKey.UNIT_ATTENTION, 0x2A, 0x01),
+    /** SBC-4 §4.6 / SPC-5 Annex F: the logical unit's capacity was changed (a resize). */
+    CAPACITY_DATA_HAS_CHANGED(SenseKey.UNIT_ATTENTION, 0x2A, 0x09),
+    /** SPC-5 §6.33: the logical unit inventory changed (a LU was added or removed). */
+    REPORTED_LUNS_DATA_HAS_CHANGED(SenseKey.UNIT_ATTENTION, 0x3F, 0x0E),
     /** SPC-5 §5.14.11.4: another I_T nexus preempted or cleared this nexus' reservation/registration. */
     RESERVATIONS_PREEMPTED(SenseKey.UNIT_ATTENTION, 0x2A, 0x03),
     RESERVATIONS_RELEASED(SenseKey.UNIT_ATTENTION, 0x2A, 0x04),

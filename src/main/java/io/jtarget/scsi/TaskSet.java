@@ -61,7 +61,9 @@ final class TaskSet {
         /** It waits for older entries; it starts (through the starter) when they end. */
         WAIT,
         /** Its tag is in use on its I_T nexus (SAM-5 §5.10 overlapped command); it was not added. */
-        OVERLAPPED
+        OVERLAPPED,
+        /** The logical unit is being removed ({@link #retire}): it admits nothing new; it was not added. */
+        RETIRED
     }
 
     /**
@@ -75,6 +77,10 @@ final class TaskSet {
     private int waiting; // guarded by this
     /** Queued entries newer SIMPLE tasks wait for (ORDERED, HEAD OF QUEUE, functions). */
     private int blockers; // guarded by this
+    /** Set once by {@link #retire}: no entry is admitted after it. Guarded by this. */
+    private boolean retired;
+    /** Run once when retired and the queue is empty. Guarded by this. */
+    private Runnable onDrained;
     private volatile Consumer<ScsiTask> starter = t -> {
         throw new IllegalStateException("task set has no starter");
     };
@@ -91,8 +97,12 @@ final class TaskSet {
         }
         TaskAttribute attribute = task.command().attribute();
         Entry entry = new Entry(task, key, attribute == null ? TaskAttribute.SIMPLE : attribute);
-        task.taskSetEntry = entry;
         synchronized (this) {
+            if (retired) {
+                tasks.remove(key, task);
+                return Admission.RETIRED;
+            }
+            task.taskSetEntry = entry;
             boolean start = switch (entry.attribute) {
                 case HEAD_OF_QUEUE -> true;
                 case ORDERED -> oldest == null;
@@ -125,11 +135,16 @@ final class TaskSet {
 
     void leave(Entry function) {
         List<ScsiTask> ready;
+        Runnable drained;
         synchronized (this) {
             unlink(function);
             ready = enabled();
+            drained = takeDrainedCallback();
         }
         startAll(ready);
+        if (drained != null) {
+            drained.run();
+        }
     }
 
     /** The task ended (delivered its completion): unlink it and start whatever it held back. */
@@ -140,6 +155,7 @@ final class TaskSet {
         }
         tasks.remove(entry.key, task);
         List<ScsiTask> ready;
+        Runnable drained;
         synchronized (this) {
             // Only the oldest entry's end or a blocker's end can let a waiting entry start: an ORDERED
             // entry waits for the oldest to be itself, a SIMPLE one for the older blockers to end.
@@ -151,8 +167,42 @@ final class TaskSet {
                 waiting--;
             }
             ready = mayEnable ? enabled() : List.of();
+            drained = takeDrainedCallback();
         }
         startAll(ready);
+        if (drained != null) {
+            drained.run();
+        }
+    }
+
+    /**
+     * Admit nothing from now on (the logical unit is being removed); {@code onDrained} runs once, on
+     * the thread that ends the last queued entry, or at once when the queue is already empty. Entries
+     * already queued run and end as usual: removal drains them, it does not cut them off.
+     */
+    void retire(Runnable onDrained) {
+        Runnable drained;
+        synchronized (this) {
+            if (retired) {
+                throw new IllegalStateException("task set already retired");
+            }
+            retired = true;
+            this.onDrained = onDrained;
+            drained = takeDrainedCallback();
+        }
+        if (drained != null) {
+            drained.run();
+        }
+    }
+
+    /** Caller holds the monitor. */
+    private Runnable takeDrainedCallback() {
+        if (!retired || oldest != null || onDrained == null) {
+            return null;
+        }
+        Runnable r = onDrained;
+        onDrained = null;
+        return r;
     }
 
     /**

@@ -26,9 +26,11 @@ class ExtendedCopyTest {
     private final String serial = "xcopy-" + SERIALS.incrementAndGet() + "-" + System.nanoTime();
     private final FakeBlockDevice source = new FakeBlockDevice(BS, BLOCKS, true);
     private final FakeBlockDevice destination = new FakeBlockDevice(BS, BLOCKS, true);
+    /** One server's copy manager: every harness of a test shares it, as every target of a server does. */
+    private final CopyTargets copyTargets = new CopyTargets();
     private final Harness h = new Harness(List.of(
             new LogicalUnit(0, source, false, serial + "-src"),
-            new LogicalUnit(1, destination, false, serial + "-dst")));
+            new LogicalUnit(1, destination, false, serial + "-dst")), copyTargets);
     private final List<Harness> others = new ArrayList<>();
 
     @AfterEach
@@ -158,7 +160,7 @@ class ExtendedCopyTest {
     @Test
     void shouldCopyToALogicalUnitOfAnotherTarget() {
         FakeBlockDevice remote = new FakeBlockDevice(BS, 64, true);
-        Harness other = new Harness(List.of(new LogicalUnit(0, remote, false, serial + "-remote")));
+        Harness other = new Harness(List.of(new LogicalUnit(0, remote, false, serial + "-remote")), copyTargets);
         others.add(other);
         fillPattern(source, 0, 8, 3);
         byte[] list = list(0x12, HOLD, List.of(cscd(naa(h, 0), BS), cscd(naa(other, 0), BS)),

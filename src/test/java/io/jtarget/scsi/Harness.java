@@ -38,7 +38,12 @@ final class Harness implements AutoCloseable {
 
     /** A target with these logical units, whatever their devices. */
     Harness(List<LogicalUnit> lus) {
-        this.core = new ScsiTargetCore(TARGET, lus);
+        this(lus, new CopyTargets());
+    }
+
+    /** A target whose LUs share EXTENDED COPY's reachable LUs with other harnesses built on {@code copyTargets}. */
+    Harness(List<LogicalUnit> lus, CopyTargets copyTargets) {
+        this.core = new ScsiTargetCore(TARGET, lus, copyTargets);
         this.lu = core.logicalUnits().get(0);
         this.device = lu.device() instanceof FakeBlockDevice fake ? fake : null;
         core.nexusEstablished(NEXUS);

@@ -1161,6 +1161,33 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         return executing == 0 && tasks.isEmpty();
     }
 
+    /**
+     * Close the connection on the administrator's request (a dropped session, a removed target): the
+     * session drains as on any connection loss (RFC 7143 §7.1; its commands complete or abort).
+     */
+    public void drop(String why) {
+        EventLoop loop = ctx.channel().eventLoop();
+        loop.execute(() -> {
+            if (phase != Phase.CLOSED) {
+                log.info("closing {} from {}: {}", session == null ? "connection" : session.describe(), peer(), why);
+                ctx.close();
+            }
+        });
+    }
+
+    /**
+     * Commands received and not yet answered, for the sessions view. Owned by the loop and read here
+     * without synchronisation: a moment-old value, never a torn one.
+     */
+    public int outstandingCommands() {
+        return tasks.size();
+    }
+
+    /** The initiator's address, {@code host:port}, or "?" before the channel is active. */
+    public String initiatorAddress() {
+        return peer();
+    }
+
     // ---------------------------------------------------------------- Reject (§11.17)
 
     private void onDecodeError(PduDecoder.DecodeError error) {

@@ -1,20 +1,23 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.config.AuthConfig;
 import io.jtarget.config.ConnectionLimits;
 import io.jtarget.config.IscsiNameFolding;
 import io.jtarget.config.ServerConfig;
+import io.jtarget.config.TargetConfig;
 import io.jtarget.iscsi.login.LoginSettings;
 import io.jtarget.iscsi.login.TargetDirectory;
 import io.jtarget.iscsi.login.TargetNegotiationLimits;
 import io.jtarget.iscsi.login.TextLimits;
 import io.jtarget.metrics.LoginStats;
+import io.jtarget.registry.Registry;
+import io.jtarget.registry.ServedTarget;
 import java.net.InetAddress;
 import java.util.Optional;
 import io.netty.channel.group.ChannelGroup;
 import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -32,32 +35,47 @@ public final class IscsiServerContext {
      */
     public static final int MAX_TRANSFER_BYTES = 8 * 1024 * 1024;
 
-    private final Map<String, ExportedTarget> targets;
-    private final List<InetSocketAddress> portals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** A bound portal and its portal group tag (each portal is its own portal group). */
+    public record Portal(InetSocketAddress address, int tag) {}
+
+    private final Registry registry;
+    private final List<Portal> portals = new CopyOnWriteArrayList<>();
     private final ServerConfig.Limits limits;
     private final SessionRegistry sessions = new SessionRegistry();
     private final ChannelGroup channels;
-    private final LoginSettings loginSettings;
-
-    private final SecurityPolicy security;
+    private volatile AuthConfig discoveryAuth;
+    /** Rebuilt from the registry whenever a target or its rules change; logins read the current one. */
+    private volatile SecurityPolicy security;
+    private volatile LoginSettings loginSettings;
     private final ConnectionLimits connectionLimits;
     private final ConnectionAdmission admission;
     private final LoginStats loginStats = new LoginStats();
     /** Data-Out buffer bytes reserved by all connections together ({@link DataOutBudget}), for metrics. */
     private final LongAdder dataOutBytes = new LongAdder();
 
-    public IscsiServerContext(List<ExportedTarget> targets, ServerConfig.Limits limits, ChannelGroup channels,
-            SecurityPolicy security, ConnectionLimits connectionLimits) {
-        Map<String, ExportedTarget> byName = new LinkedHashMap<>();
-        for (ExportedTarget t : targets) {
-            byName.put(IscsiNameFolding.fold(t.name()), t);
-        }
-        this.targets = Map.copyOf(byName);
+    /**
+     * @param registry the targets served; read at every login, so targets added or removed later are seen
+     * @param discoveryAuth how discovery sessions authenticate
+     */
+    public IscsiServerContext(Registry registry, ServerConfig.Limits limits, ChannelGroup channels,
+            AuthConfig discoveryAuth, ConnectionLimits connectionLimits) {
+        this.registry = registry;
         this.limits = limits;
         this.channels = channels;
-        this.security = security;
+        this.discoveryAuth = discoveryAuth;
         this.connectionLimits = connectionLimits;
         this.admission = new ConnectionAdmission(connectionLimits);
+        rulesChanged();
+    }
+
+    /**
+     * Rebuild the authentication and access rules from the registry (a target or its rules changed):
+     * logins from now on follow them; sessions already logged in are not disturbed.
+     */
+    public synchronized void rulesChanged() {
+        SecurityPolicy policy = SecurityPolicy.of(discoveryAuth, registry.targets().stream()
+                .map(t -> new TargetConfig(t.name(), List.of(), t.auth(), t.access())).toList());
+        this.security = policy;
         this.loginSettings = new LoginSettings(TargetNegotiationLimits.defaults(), PORTAL_GROUP_TAG, new TargetDirectory() {
             @Override
             public Optional<TargetIdentity> find(String targetName) {
@@ -68,7 +86,17 @@ public final class IscsiServerContext {
             public boolean mayAccess(String initiatorName, InetAddress address, String targetName) {
                 return IscsiServerContext.this.mayAccess(initiatorName, address, targetName);
             }
-        }, security.authenticators(), TextLimits.defaults());
+        }, policy.authenticators(), TextLimits.defaults());
+    }
+
+    /** Replace how discovery sessions authenticate. */
+    public void discoveryAuth(AuthConfig auth) {
+        this.discoveryAuth = auth;
+        rulesChanged();
+    }
+
+    public Registry registry() {
+        return registry;
     }
 
     /** What every login on this portal group negotiates with. */
@@ -86,16 +114,16 @@ public final class IscsiServerContext {
 
     /**
      * Each portal is its own portal group and so its own SCSI target port (RFC 7143 §4.4.1, SAM-5
-     * §4.7): the tag is the portal's position among the bound portals, from 1. Two paths to a LU
+     * §4.7): the tag is given when the portal is bound (its position among the portals bound at
+     * start, from 1; a portal bound later gets the next free one) and kept while it is bound. Two paths to a LU
      * through two portals are two I_T nexuses with different relative target port identifiers.
      */
     public int portalGroupTag(InetSocketAddress local) {
-        List<InetSocketAddress> bound = portals();
-        for (int i = 0; i < bound.size(); i++) {
-            InetSocketAddress p = bound.get(i);
+        for (Portal portal : portals) {
+            InetSocketAddress p = portal.address();
             if (local != null && p.getPort() == local.getPort()
                     && (p.getAddress() == null || p.getAddress().isAnyLocalAddress() || p.getAddress().equals(local.getAddress()))) {
-                return i + 1;
+                return portal.tag();
             }
         }
         return PORTAL_GROUP_TAG;
@@ -129,21 +157,42 @@ public final class IscsiServerContext {
     }
 
     /** iSCSI names compare case-insensitively after stringprep (RFC 7143 §4.2.7.1; {@link IscsiNameFolding}). */
-    public ExportedTarget target(String name) {
-        return name == null ? null : targets.get(IscsiNameFolding.fold(name));
+    public ServedTarget target(String name) {
+        return registry.target(name);
     }
 
-    public List<ExportedTarget> targets() {
-        return targets.values().stream().sorted(java.util.Comparator.comparing(ExportedTarget::name)).toList();
+    public List<ServedTarget> targets() {
+        return registry.targets();
     }
 
-    /** The portal group's addresses (RFC 7143 §4.4.1), as bound. */
+    /** The portals' addresses (RFC 7143 §4.4.1), as bound, in the order they were bound. */
     public List<InetSocketAddress> portals() {
+        return portals.stream().map(Portal::address).toList();
+    }
+
+    /** The bound portals with their tags. */
+    public List<Portal> portalsWithTags() {
         return List.copyOf(portals);
     }
 
-    public void addPortal(InetSocketAddress bound) {
-        portals.add(bound);
+    /** A portal was bound: it gets the lowest tag no bound portal has. */
+    public synchronized Portal addPortal(InetSocketAddress bound) {
+        int tag = 1;
+        while (true) {
+            int t = tag;
+            if (portals.stream().noneMatch(p -> p.tag() == t)) {
+                break;
+            }
+            tag++;
+        }
+        Portal portal = new Portal(bound, tag);
+        portals.add(portal);
+        return portal;
+    }
+
+    /** A portal was unbound. */
+    public synchronized void removePortal(Portal portal) {
+        portals.remove(portal);
     }
 
     public ServerConfig.Limits limits() {

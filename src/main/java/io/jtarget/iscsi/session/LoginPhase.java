@@ -13,6 +13,7 @@ import io.jtarget.iscsi.pdu.Bhs;
 import io.jtarget.iscsi.pdu.HeaderBuilder;
 import io.jtarget.iscsi.pdu.IscsiPdu;
 import io.jtarget.iscsi.pdu.Opcode;
+import io.jtarget.registry.ServedTarget;
 import io.jtarget.scsi.ItNexus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -238,7 +239,7 @@ final class LoginPhase {
             return Optional.of(new LoginFailure(LoginStatus.SESSION_DOES_NOT_EXIST,
                     "TSIH " + tsih + " names no session this connection can join"));
         }
-        ExportedTarget target = null;
+        ServedTarget target = null;
         if (p.sessionType() == SessionType.NORMAL) {
             target = server.target(p.targetName().orElse(null));
             if (target == null) {
@@ -301,7 +302,7 @@ final class LoginPhase {
         log.warn("login refused: {} from {}: {} (status 0x{})", negotiator.initiatorName().orElse("(no InitiatorName)"),
                 connection.peer(), failure.reason(), String.format("%04x", failure.status().code()));
         // Only targets this server serves get their own label: a made-up name must not grow the counters.
-        ExportedTarget target = server.target(negotiator.targetName().orElse(null));
+        ServedTarget target = server.target(negotiator.targetName().orElse(null));
         server.loginStats().failed(target == null ? "" : target.name(),
                 failure.status().name().toLowerCase(java.util.Locale.ROOT));
         int csg = (request.flags() >>> Bhs.Login.CSG_SHIFT) & Bhs.Login.STAGE_MASK;

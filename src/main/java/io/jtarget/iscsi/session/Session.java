@@ -1,6 +1,7 @@
 package io.jtarget.iscsi.session;
 
 import io.jtarget.iscsi.login.NegotiatedParameters;
+import io.jtarget.registry.ServedTarget;
 import io.jtarget.scsi.ItNexus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,7 @@ public final class Session {
     private final String initiatorName;
     private final String initiatorAlias;
     private final Type type;
-    private final ExportedTarget target;
+    private final ServedTarget target;
     private final ItNexus nexus;
     private NegotiatedParameters parameters;
     final CommandWindow window;
@@ -46,7 +47,7 @@ public final class Session {
     private volatile boolean nexusReleased;
     volatile IscsiConnection connection;
 
-    Session(long isid, String initiatorName, String initiatorAlias, Type type, ExportedTarget target,
+    Session(long isid, String initiatorName, String initiatorAlias, Type type, ServedTarget target,
             ItNexus nexus, NegotiatedParameters parameters, CommandWindow window) {
         this.isid = isid;
         this.initiatorName = initiatorName;
@@ -94,7 +95,7 @@ public final class Session {
     }
 
     /** The target of a normal session; null for discovery. */
-    public ExportedTarget target() {
+    public ServedTarget target() {
         return target;
     }
 

@@ -7,6 +7,7 @@ import io.jtarget.iscsi.login.TargetPortal;
 import io.jtarget.iscsi.login.TextParameters;
 import io.jtarget.iscsi.pdu.Bhs;
 import io.jtarget.iscsi.pdu.IscsiPdu;
+import io.jtarget.registry.ServedTarget;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
@@ -111,7 +112,7 @@ final class TextExchange {
             portals.add(TargetPortal.of(reachable(portal, connection.localAddress()), server.portalGroupTag(portal)));
         }
         List<DiscoverableTarget> visible = new ArrayList<>();
-        for (ExportedTarget t : server.targets()) {
+        for (ServedTarget t : server.targets()) {
             // Appendix C: SendTargets reports only targets this initiator may log in to.
             if (server.mayAccess(session.initiatorName(), connection.remoteAddress().getAddress(), t.name())) {
                 visible.add(new DiscoverableTarget(t.name(), portals));

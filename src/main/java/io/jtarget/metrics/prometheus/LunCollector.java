@@ -1,6 +1,6 @@
 package io.jtarget.metrics.prometheus;
 
-import io.jtarget.iscsi.session.ExportedTarget;
+import io.jtarget.registry.ServedTarget;
 import io.jtarget.metrics.CommandKind;
 import io.jtarget.metrics.LatencyHistogram;
 import io.jtarget.metrics.LoginStats;
@@ -57,8 +57,8 @@ final class LunCollector implements MultiCollector {
         var size = GaugeSnapshot.builder().name("jtarget_lun_size_bytes").help("Capacity of the logical unit");
         var latency = HistogramSnapshot.builder().name("jtarget_lun_command_latency_seconds")
                 .help("Time from a command reaching the SCSI core to its completion, by kind");
-        for (ExportedTarget target : server.targets()) {
-            for (LogicalUnit lu : target.core().logicalUnits()) {
+        for (ServedTarget target : server.targets()) {
+            for (LogicalUnit lu : target.logicalUnits()) {
                 LunStats stats = lu.stats();
                 Labels lun = Labels.of("target", target.name(), "lun", Integer.toString(lu.lun()));
                 for (CommandKind kind : CommandKind.values()) {
@@ -86,7 +86,7 @@ final class LunCollector implements MultiCollector {
         }
         var sessions = GaugeSnapshot.builder().name("jtarget_target_sessions").help("Sessions in full feature phase");
         Map<String, Integer> byTarget = server.sessionsByTarget();
-        for (ExportedTarget target : server.targets()) {
+        for (ServedTarget target : server.targets()) {
             sessions.dataPoint(gauge(Labels.of("target", target.name()), byTarget.getOrDefault(target.name(), 0)));
         }
         var logins = CounterSnapshot.builder().name("jtarget_logins")

@@ -1,6 +1,6 @@
 package io.jtarget.metrics.prometheus;
 
-import io.jtarget.iscsi.session.ExportedTarget;
+import io.jtarget.registry.ServedTarget;
 import io.jtarget.net.IscsiServer;
 import io.jtarget.scsi.LogicalUnit;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -133,8 +133,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     private static double inlineIo(IscsiServer server) {
         long n = 0;
-        for (ExportedTarget t : server.targets()) {
-            for (LogicalUnit lu : t.core().logicalUnits()) {
+        for (ServedTarget t : server.targets()) {
+            for (LogicalUnit lu : t.logicalUnits()) {
                 n += lu.device().inlineIoCount();
             }
         }
