@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The self-contained distribution {@code ./mvnw package} makes, as an operator installs it: unpacked
  * anywhere, it runs with an empty environment (no PATH, no JAVA_HOME: only its own jlink runtime),
  * tells a service manager it is ready, pings the watchdog, serves metrics, and stops on SIGTERM with
- * exit code 0 after saying it is stopping. Its systemd unit passes {@code systemd-analyze verify}.
+ * exit code 0 after saying it is stopping; {@code jtarget stats} reads it through the admin socket. Its
+ * systemd unit passes {@code systemd-analyze verify}.
  */
 @Tag("blackbox")
 class DistributionIT {
@@ -83,7 +84,8 @@ class DistributionIT {
         Path notifySocket = dir.resolve("notify.sock");
         int port = freePort();
         int metricsPort = freePort();
-        try (UnixDatagramReceiver systemd = new UnixDatagramReceiver(notifySocket.toString())) {
+        try (UnixDatagramReceiver systemd = new UnixDatagramReceiver(notifySocket.toString(),
+                RUN_TIMEOUT.toSeconds())) {
             Run serve = Run.start(home, Map.of("NOTIFY_SOCKET", notifySocket.toString(), "WATCHDOG_USEC", "2000000"),
                     "serve", "--listen", "127.0.0.1:" + port, "--target", IQN, "--lun", "ram:16M",
                     "--metrics", "127.0.0.1:" + metricsPort, "--data-dir", dir.resolve("data").toString(),
@@ -107,6 +109,12 @@ class DistributionIT {
                 assertThat(metrics).contains("jtarget_lun_written_bytes_total{lun=\"0\",target=\"" + IQN + "\"} "
                         + (double) data.length);
                 assertThat(metrics).contains("jvm_buffer_memory_used_bytes{");
+
+                Run stats = Run.start(home, Map.of(), "stats", "--data-dir", dir.resolve("data").toString(),
+                        "--count", "1", "--interval", "0.2");
+                assertThat(stats.waitForExit()).as(stats.output()).isZero();
+                assertThat(stats.output()).contains(IQN).containsPattern("(?m)^ +LUN +r/s +w/s")
+                        .containsPattern("(?m)^ +0 +\\d");
 
                 serve.process.destroy(); // SIGTERM
                 String stopping = systemd.receive();

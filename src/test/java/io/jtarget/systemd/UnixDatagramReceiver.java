@@ -42,8 +42,13 @@ public final class UnixDatagramReceiver implements AutoCloseable {
 
     private final int fd;
 
-    /** Binds to {@code name}: a path, or {@code @name} for the abstract namespace. */
+    /** Binds to {@code name}: a path, or {@code @name} for the abstract namespace; receives wait 5 s at most. */
     public UnixDatagramReceiver(String name) throws Throwable {
+        this(name, 5);
+    }
+
+    /** As {@link #UnixDatagramReceiver(String)}, with receives waiting at most {@code timeoutSeconds}. */
+    public UnixDatagramReceiver(String name, long timeoutSeconds) throws Throwable {
         fd = (int) SOCKET.invokeExact(AF_UNIX, SOCK_DGRAM, 0);
         if (fd < 0) {
             throw new IllegalStateException("socket failed");
@@ -61,7 +66,7 @@ public final class UnixDatagramReceiver implements AutoCloseable {
                 throw new IllegalStateException("bind " + name + " failed");
             }
             MemorySegment timeout = arena.allocate(16);
-            timeout.set(ValueLayout.JAVA_LONG, 0, 5L); // seconds: a guard against a hang, not a measurement
+            timeout.set(ValueLayout.JAVA_LONG, 0, timeoutSeconds); // a guard against a hang, not a measurement
             if ((int) SETSOCKOPT.invokeExact(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16) != 0) {
                 throw new IllegalStateException("setsockopt failed");
             }
