@@ -17,7 +17,9 @@ import io.jtarget.registry.RegistryException;
 import io.jtarget.registry.ServedTarget;
 import io.jtarget.scsi.LogicalUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The management endpoints of docs/admin-api.md over a {@link Management}. */
 public final class ManagementRoutes {
@@ -31,7 +33,8 @@ public final class ManagementRoutes {
     public record TargetView(String name, String auth, String access, List<LunView> luns) {}
 
     /** Access rules as listed. */
-    public record AclView(String target, List<String> initiators, List<String> addresses) {}
+    public record AclView(String target, List<String> initiators, List<String> addresses,
+            Map<String, List<Integer>> mappedLuns) {}
 
     /** A portal as listed. */
     public record PortalView(String address, int portalGroupTag) {}
@@ -58,7 +61,7 @@ public final class ManagementRoutes {
                 ConfigFiles.format(m.redactedDocument()))));
         r.add(new Route("POST", "/v1/config/validate", req -> {
             m.validate(parse(req.body()));
-            return java.util.Map.of("valid", true);
+            return Map.of("valid", true);
         }));
         r.add(new Route("POST", "/v1/config", req -> m.apply(parse(req.body()), req.flag("force"))));
         r.add(new Route("POST", "/v1/config/reload", req -> m.reload()));
@@ -94,6 +97,9 @@ public final class ManagementRoutes {
         if (!IscsiNames.isValid(name)) {
             throw new ChangeRefused(Kind.BAD_VALUE, "'" + name + "' is not an iSCSI name");
         }
+        if (m.document().indexOfTarget(name) >= 0) {
+            throw new ChangeRefused(Kind.CONFLICT, "target " + name + " already exists");
+        }
         return m.change(d -> {
             List<ConfigDocument.Target> targets = new ArrayList<>(d.targets());
             targets.add(new ConfigDocument.Target(name, List.of(), null, null));
@@ -115,6 +121,11 @@ public final class ManagementRoutes {
             Management.checkedSize(size);
         }
         Integer number = body.hasNonNull("lun") ? body.get("lun").asInt() : null;
+        int index = m.document().indexOfTarget(req.param("target"));
+        if (number != null && index >= 0 && m.document().targets().get(index).luns().stream()
+                .anyMatch(l -> number.equals(l.lun()))) {
+            throw new ChangeRefused(Kind.CONFLICT, "LUN " + number + " already exists in target " + req.param("target"));
+        }
         Boolean readOnly = body.path("read-only").asBoolean(false) ? Boolean.TRUE : null;
         Boolean removable = body.path("removable").asBoolean(false) ? Boolean.TRUE : null;
         return m.changeTarget(req.param("target"), t -> {
@@ -128,8 +139,19 @@ public final class ManagementRoutes {
     private static Management.Result removeLun(Management m, Request req) throws ChangeRefused {
         int lun = lunNumber(req);
         requireLun(m, req.param("target"), lun);
-        return m.changeTarget(req.param("target"), t -> t.withLuns(t.luns().stream()
-                .filter(l -> l.lun() == null || l.lun() != lun).toList()), req.flag("force"));
+        // The LUN leaves every initiator's mapping with it.
+        return m.changeTarget(req.param("target"), t -> withoutMapped(t.withLuns(t.luns().stream()
+                .filter(l -> l.lun() == null || l.lun() != lun).toList()), lun), req.flag("force"));
+    }
+
+    private static ConfigDocument.Target withoutMapped(ConfigDocument.Target t, int lun) {
+        if (t.access() == null || t.access().mappedLuns().isEmpty()) {
+            return t;
+        }
+        Map<String, List<Integer>> mapped = new LinkedHashMap<>();
+        t.access().mappedLuns().forEach((name, luns) -> mapped.put(name,
+                luns.stream().filter(n -> n == null || n != lun).toList()));
+        return t.withAccess(new ConfigDocument.Access(t.access().initiators(), t.access().addresses(), mapped));
     }
 
     private static Management.Result resizeLun(Management m, Request req) throws ChangeRefused {
@@ -159,10 +181,13 @@ public final class ManagementRoutes {
         }
         ConfigDocument.Target t = m.document().targets().get(index);
         ConfigDocument.Access a = t.access() == null ? new ConfigDocument.Access(null, null) : t.access();
-        return new AclView(t.name(), a.initiators(), a.addresses());
+        return new AclView(t.name(), a.initiators(), a.addresses(), a.mappedLuns());
     }
 
-    /** Adds or removes one initiator name ({@code initiator}) or address range ({@code address}). */
+    /**
+     * Adds or removes one initiator name ({@code initiator}, with {@code luns}: the only LUNs it sees)
+     * or address range ({@code address}).
+     */
     private static Management.Result changeAcl(Management m, Request req, boolean add) throws ChangeRefused {
         JsonNode body = add ? req.json() : null;
         String initiator = add ? text(body, "initiator", false) : req.query("initiator");
@@ -180,9 +205,17 @@ public final class ManagementRoutes {
                 throw new ChangeRefused(Kind.BAD_VALUE, e.getMessage());
             }
         }
+        List<Integer> luns = null;
+        if (body != null && body.has("luns")) {
+            luns = new ArrayList<>();
+            for (JsonNode n : body.get("luns")) {
+                luns.add(n.asInt());
+            }
+        }
         AclView now = acl(m, req.param("target"));
         List<String> initiators = new ArrayList<>(now.initiators());
         List<String> addresses = new ArrayList<>(now.addresses());
+        Map<String, List<Integer>> mapped = new LinkedHashMap<>(now.mappedLuns());
         List<String> list = initiator != null ? initiators : addresses;
         String value = initiator != null ? initiator : address;
         if (add) {
@@ -190,11 +223,17 @@ public final class ManagementRoutes {
                 throw new ChangeRefused(Kind.CONFLICT, value + " is already allowed");
             }
             list.add(value);
-        } else if (!list.removeIf(v -> v.equalsIgnoreCase(value))) {
-            throw new ChangeRefused(Kind.NOT_FOUND, value + " is not in the access rules of " + now.target());
+            if (luns != null) {
+                mapped.put(value, luns);
+            }
+        } else {
+            if (!list.removeIf(v -> v.equalsIgnoreCase(value))) {
+                throw new ChangeRefused(Kind.NOT_FOUND, value + " is not in the access rules of " + now.target());
+            }
+            mapped.keySet().removeIf(k -> k.equalsIgnoreCase(value));
         }
-        ConfigDocument.Access access = initiators.isEmpty() && addresses.isEmpty() ? null
-                : new ConfigDocument.Access(initiators, addresses);
+        ConfigDocument.Access access = initiators.isEmpty() && addresses.isEmpty() && mapped.isEmpty() ? null
+                : new ConfigDocument.Access(initiators, addresses, mapped);
         return m.changeTarget(req.param("target"), t -> t.withAccess(access), false);
     }
 
@@ -246,7 +285,7 @@ public final class ManagementRoutes {
         } catch (RegistryException e) {
             throw ChangeRefused.of(e);
         }
-        return java.util.Map.of("dropped", id);
+        return Map.of("dropped", id);
     }
 
     private static ConfigDocument parse(String body) throws ChangeRefused {

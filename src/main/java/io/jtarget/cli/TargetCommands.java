@@ -3,6 +3,7 @@ package io.jtarget.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jtarget.config.BackingSpecParser;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -178,11 +179,19 @@ final class TargetCommands {
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Allow an initiator name or address range (once any is listed, others are refused).")
     static final class AclAdd extends AclChange {
+        @Option(names = "--luns", paramLabel = "N[,N...]", split = ",",
+                description = "With --initiator: the only LUNs it sees (LIO's mapped LUNs); default: all.")
+        List<Integer> luns;
+
         @Override
         void run() throws Refused {
             var body = object();
             if (initiator != null) {
                 body.put("initiator", initiator);
+            }
+            if (luns != null) {
+                var array = body.putArray("luns");
+                luns.forEach(array::add);
             }
             if (address != null) {
                 body.put("address", address);
@@ -213,6 +222,8 @@ final class TargetCommands {
             }
             acl.path("initiators").forEach(i -> out().println("initiator  " + i.asText()));
             acl.path("addresses").forEach(a -> out().println("address    " + a.asText()));
+            acl.path("mapped-luns").properties().forEach(e -> out().println("initiator  " + e.getKey() + " sees LUNs "
+                    + e.getValue().toString()));
         }
     }
 

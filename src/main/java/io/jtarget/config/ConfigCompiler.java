@@ -127,7 +127,7 @@ public final class ConfigCompiler {
             }
         }
         AuthConfig auth = auth(path + ".auth", t.auth());
-        AccessConfig access = access(path + ".access", t.access());
+        AccessConfig access = access(path + ".access", t.access(), numbers.keySet());
         if (t.name() == null || auth == null || access == null) {
             return null;
         }
@@ -244,7 +244,7 @@ public final class ConfigCompiler {
         return attempt(path, () -> new ChapCredentials(c.user(), secret));
     }
 
-    private AccessConfig access(String path, ConfigDocument.Access a) {
+    private AccessConfig access(String path, ConfigDocument.Access a, Set<Integer> targetLuns) {
         if (a == null) {
             return AccessConfig.ANY;
         }
@@ -265,7 +265,24 @@ public final class ConfigCompiler {
                 ranges.add(r);
             }
         }
-        return ok ? new AccessConfig(a.initiators(), ranges) : null;
+        Map<String, Set<Integer>> mapped = new HashMap<>();
+        for (Map.Entry<String, List<Integer>> e : a.mappedLuns().entrySet()) {
+            String where = path + ".mapped-luns." + e.getKey();
+            if (!IscsiNames.isValid(e.getKey())) {
+                error(where, "'" + e.getKey() + "' is not an iSCSI name");
+                ok = false;
+                continue;
+            }
+            List<Integer> luns = e.getValue() == null ? List.of() : e.getValue();
+            for (int i = 0; i < luns.size(); i++) {
+                if (luns.get(i) == null || !targetLuns.contains(luns.get(i))) {
+                    error(where + "[" + i + "]", "the target has no LUN " + luns.get(i));
+                    ok = false;
+                }
+            }
+            mapped.put(e.getKey(), new HashSet<>(luns));
+        }
+        return ok ? new AccessConfig(a.initiators(), ranges, mapped) : null;
     }
 
     private int count(String path, Integer value, int defaultValue, int min) {

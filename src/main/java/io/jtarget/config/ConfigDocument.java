@@ -2,6 +2,7 @@ package io.jtarget.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -89,11 +90,18 @@ public record ConfigDocument(List<String> portals, Auth discoveryAuth, Limits li
      *
      * @param initiators InitiatorNames; empty: any
      * @param addresses address ranges in CIDR notation; empty: any
+     * @param mappedLuns LUN masking (LIO's mapped LUNs): an initiator listed here sees only these LUNs
+     *     of the target; others see all
      */
-    public record Access(List<String> initiators, List<String> addresses) {
+    public record Access(List<String> initiators, List<String> addresses, Map<String, List<Integer>> mappedLuns) {
         public Access {
             initiators = initiators == null ? List.of() : List.copyOf(initiators);
             addresses = addresses == null ? List.of() : List.copyOf(addresses);
+            mappedLuns = mappedLuns == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mappedLuns));
+        }
+
+        public Access(List<String> initiators, List<String> addresses) {
+            this(initiators, addresses, null);
         }
     }
 

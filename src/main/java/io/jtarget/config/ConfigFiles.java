@@ -3,6 +3,7 @@ package io.jtarget.config;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -89,11 +90,13 @@ public final class ConfigFiles {
             ConfigDocument doc = MAPPER.readValue(text, ConfigDocument.class);
             return doc == null ? new ConfigDocument(List.of(), null, null, List.of()) : doc;
         } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException(new ConfigError(path(e), "unknown field '" + e.getPropertyName() + "'"
-                    + line(e.getLocation())));
+            // The path names the field; the parser's line is where it stopped reading, often the next one.
+            throw new ConfigException(new ConfigError(path(e), "unknown field '" + e.getPropertyName() + "'"));
         } catch (JsonMappingException e) {
-            throw new ConfigException(new ConfigError(path(e), e.getOriginalMessage().lines().findFirst().orElse("")
-                    + line(e.getLocation())));
+            // A syntax error met while binding a value arrives wrapped, with the path of that value.
+            String prefix = e.getCause() instanceof StreamReadException ? "not valid YAML: " : "";
+            throw new ConfigException(new ConfigError(path(e), prefix
+                    + e.getOriginalMessage().lines().findFirst().orElse("") + line(e.getLocation())));
         } catch (JacksonException e) {
             throw new ConfigException(new ConfigError("", "not valid YAML: "
                     + e.getOriginalMessage().lines().findFirst().orElse("") + line(e.getLocation())));

@@ -123,6 +123,7 @@ public record ConfigPlan(List<Change> changes, List<String> restartNeeded) {
     public static ConfigPlan between(ServerConfig from, ServerConfig to) {
         List<Change> additive = new ArrayList<>();
         List<Change> removals = new ArrayList<>();
+        List<Change> portalRemovals = new ArrayList<>();
         for (InetSocketAddress p : to.portals()) {
             if (!from.portals().contains(p)) {
                 additive.add(new AddPortal(p));
@@ -130,7 +131,7 @@ public record ConfigPlan(List<Change> changes, List<String> restartNeeded) {
         }
         for (InetSocketAddress p : from.portals()) {
             if (!to.portals().contains(p)) {
-                removals.add(new RemovePortal(p));
+                portalRemovals.add(new RemovePortal(p));
             }
         }
         if (!from.discoveryAuth().sameAs(to.discoveryAuth())) {
@@ -162,8 +163,10 @@ public record ConfigPlan(List<Change> changes, List<String> restartNeeded) {
         if (!from.connectionLimits().equals(to.connectionLimits())) {
             restart.add("connection limits");
         }
+        // Targets go first (their sessions end), then LUNs, then portals (sessions through them stay).
         List<Change> all = new ArrayList<>(additive);
         all.addAll(removals);
+        all.addAll(portalRemovals);
         return new ConfigPlan(all, restart);
     }
 

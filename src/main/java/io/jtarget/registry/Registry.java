@@ -153,6 +153,7 @@ public final class Registry implements AutoCloseable {
             throw e;
         }
         ScsiTargetCore core = new ScsiTargetCore(config.name(), units, copyTargets);
+        core.lunMasks(config.access().mappedLuns());
         ServedTarget target = new ServedTarget(config.name(), core, config.auth(), config.access(), lunConfigs);
         Map<String, ServedTarget> next = new LinkedHashMap<>(targets);
         next.put(key, target);
@@ -287,6 +288,7 @@ public final class Registry implements AutoCloseable {
         requireOpen();
         ServedTarget target = require(targetName);
         target.rules(auth, access);
+        target.core().lunMasks(access.mappedLuns());
         for (Fabric f : fabrics) {
             f.rulesChanged();
         }

@@ -1,5 +1,6 @@
 package io.jtarget.scsi;
 
+import io.jtarget.config.IscsiNameFolding;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -48,9 +49,33 @@ public final class ScsiTargetCore implements AutoCloseable {
     /** {@link #initialUnitAttention}, bound once so the per-command unit attention check allocates nothing. */
     private final Function<ItNexus, SenseReason> initialUnitAttention = this::initialUnitAttention;
 
-    /** The logical units by LUN, ascending; immutable. */
-    private record LunMap(List<LogicalUnit> units, Map<Integer, LogicalUnit> byLun, int[] numbers) {
+    /**
+     * The logical units by LUN, ascending; immutable but for the cache of per-nexus views.
+     *
+     * @param masks LUN masking (LIO's mapped LUNs): folded initiator name → the LUNs it sees; an
+     *     initiator not listed sees every LUN. Empty for most targets, and then never consulted
+     * @param views per I_T nexus, the map its initiator sees (only when {@code masks} is not empty)
+     */
+    private record LunMap(List<LogicalUnit> units, Map<Integer, LogicalUnit> byLun, int[] numbers,
+            Map<String, Set<Integer>> masks, ConcurrentHashMap<ItNexus, LunMap> views) {
         static LunMap of(String targetName, List<LogicalUnit> logicalUnits) {
+            return of(targetName, logicalUnits, Map.of());
+        }
+
+        /** The map the nexus sees: itself without masks, else the restriction to its initiator's LUNs. */
+        LunMap seenBy(ItNexus nexus) {
+            return masks.isEmpty() ? this : views.computeIfAbsent(nexus, this::restrictedTo);
+        }
+
+        private LunMap restrictedTo(ItNexus nexus) {
+            Set<Integer> visible = masks.get(IscsiNameFolding.fold(TransportId.of(nexus).initiatorName()));
+            if (visible == null) {
+                return new LunMap(units, byLun, numbers, Map.of(), new ConcurrentHashMap<>());
+            }
+            return of("", units.stream().filter(lu -> visible.contains(lu.lun())).toList(), Map.of());
+        }
+
+        static LunMap of(String targetName, List<LogicalUnit> logicalUnits, Map<String, Set<Integer>> masks) {
             List<LogicalUnit> sorted = new ArrayList<>(logicalUnits);
             sorted.sort(Comparator.comparingInt(LogicalUnit::lun));
             Map<Integer, LogicalUnit> map = new HashMap<>();
@@ -59,7 +84,8 @@ public final class ScsiTargetCore implements AutoCloseable {
                     throw new IllegalArgumentException("duplicate LUN " + lu.lun() + " in target " + targetName);
                 }
             }
-            return new LunMap(List.copyOf(sorted), Map.copyOf(map), sorted.stream().mapToInt(LogicalUnit::lun).toArray());
+            return new LunMap(List.copyOf(sorted), Map.copyOf(map), sorted.stream().mapToInt(LogicalUnit::lun).toArray(),
+                    Map.copyOf(masks), new ConcurrentHashMap<>());
         }
     }
 
@@ -76,7 +102,7 @@ public final class ScsiTargetCore implements AutoCloseable {
         this.targetName = targetName;
         this.copyTargets = copyTargets;
         this.luns = LunMap.of(targetName, logicalUnits);
-        this.spc = new SpcCommands(targetName, () -> luns.numbers().clone());
+        this.spc = new SpcCommands(targetName, nexus -> luns.seenBy(nexus).numbers().clone());
         this.commands = new CommandTable(spc);
         for (LogicalUnit lu : luns.units()) {
             attach(lu);
@@ -104,7 +130,7 @@ public final class ScsiTargetCore implements AutoCloseable {
         }
         List<LogicalUnit> units = new ArrayList<>(current.units());
         units.add(lu);
-        LunMap next = LunMap.of(targetName, units);
+        LunMap next = LunMap.of(targetName, units, current.masks());
         attach(lu);
         for (ItNexus nexus : nexuses) {
             lu.unitAttentions().register(nexus, SenseReason.REPORTED_LUNS_DATA_HAS_CHANGED);
@@ -130,7 +156,7 @@ public final class ScsiTargetCore implements AutoCloseable {
         }
         List<LogicalUnit> units = new ArrayList<>(current.units());
         units.remove(lu);
-        luns = LunMap.of(targetName, units);
+        luns = LunMap.of(targetName, units, current.masks());
         copyTargets.unregister(lu);
         CompletableFuture<LogicalUnit> drained = new CompletableFuture<>();
         // After the map swap no new lookup finds the LU; a submit that found it just before is refused
@@ -156,6 +182,30 @@ public final class ScsiTargetCore implements AutoCloseable {
         barrier.arm();
     }
 
+    /**
+     * Replace the LUN masking (LIO's mapped LUNs): {@code masks} maps an initiator name to the LUNs
+     * it sees; initiators not listed see every LUN. An I_T nexus whose view changed is told through
+     * REPORTED LUNS DATA HAS CHANGED (SPC-5 §6.33) on each LU it now sees.
+     */
+    public synchronized void lunMasks(Map<String, Set<Integer>> masks) {
+        Map<String, Set<Integer>> folded = new HashMap<>();
+        masks.forEach((name, set) -> folded.put(IscsiNameFolding.fold(name), Set.copyOf(set)));
+        LunMap before = luns;
+        if (before.masks().equals(folded)) {
+            return;
+        }
+        LunMap next = LunMap.of(targetName, before.units(), folded);
+        luns = next;
+        for (ItNexus nexus : nexuses) {
+            LunMap seen = next.seenBy(nexus);
+            if (!java.util.Arrays.equals(before.seenBy(nexus).numbers(), seen.numbers())) {
+                for (LogicalUnit lu : seen.units()) {
+                    lu.unitAttentions().raise(nexus, SenseReason.REPORTED_LUNS_DATA_HAS_CHANGED);
+                }
+            }
+        }
+    }
+
     /** The LU's capacity changed (a resize): CAPACITY DATA HAS CHANGED to every I_T nexus (SBC-4 §4.6). */
     public void capacityChanged(LogicalUnit lu) {
         lu.unitAttentions().raiseAll(SenseReason.CAPACITY_DATA_HAS_CHANGED);
@@ -174,7 +224,7 @@ public final class ScsiTargetCore implements AutoCloseable {
 
     /** Execute one command; {@code done} is called exactly once. */
     public void submit(ScsiCommand command, ScsiCompletion done) {
-        LogicalUnit lu = luns.byLun().get(command.lun());
+        LogicalUnit lu = luns.seenBy(command.nexus()).byLun().get(command.lun());
         ScsiTask task = new ScsiTask(command, lu, done);
         try {
             if (command.cdb() == null || command.cdb().length == 0) {
@@ -330,7 +380,7 @@ public final class ScsiTargetCore implements AutoCloseable {
     public void taskManagement(TaskManagementRequest request, Consumer<TaskManagementResponse> done) {
         boolean targetWide = request.function() == TaskManagementFunction.TARGET_WARM_RESET
                 || request.function() == TaskManagementFunction.TARGET_COLD_RESET;
-        LunMap current = luns;
+        LunMap current = luns.seenBy(request.nexus());
         LogicalUnit lu = current.byLun().get(request.lun());
         if (lu == null && !targetWide) {
             done.accept(TaskManagementResponse.INCORRECT_LOGICAL_UNIT_NUMBER);
@@ -355,6 +405,7 @@ public final class ScsiTargetCore implements AutoCloseable {
     public void nexusLost(ItNexus nexus) {
         lostNexuses.add(nexus);
         nexuses.remove(nexus);
+        luns.views().remove(nexus);
         for (LogicalUnit lu : luns.units()) {
             TaskManager.nexusLost(lu, nexus);
         }

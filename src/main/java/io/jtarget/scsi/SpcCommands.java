@@ -1,6 +1,6 @@
 package io.jtarget.scsi;
 
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /** Primary commands (SPC-5 §6): INQUIRY, REQUEST SENSE, REPORT LUNS, TEST UNIT READY, MODE SENSE/SELECT. */
 final class SpcCommands {
@@ -26,9 +26,10 @@ final class SpcCommands {
     private static final int MODE_SELECT_ATTEMPTS = 16;
 
     private final String targetName;
-    private final Supplier<int[]> luns;
+    /** The LUNs an I_T nexus sees (all of the target's, or those its initiator is mapped to). */
+    private final Function<ItNexus, int[]> luns;
 
-    SpcCommands(String targetName, Supplier<int[]> luns) {
+    SpcCommands(String targetName, Function<ItNexus, int[]> luns) {
         this.targetName = targetName;
         this.luns = luns;
     }
@@ -104,7 +105,7 @@ final class SpcCommands {
         task.commandTransferLength(allocationLength);
         int select = Bytes.u8(cdb, 2);
         int[] list = switch (select) {
-            case SELECT_ALL_BUT_WELL_KNOWN, SELECT_ALL -> luns.get();
+            case SELECT_ALL_BUT_WELL_KNOWN, SELECT_ALL -> luns.apply(task.command().nexus());
             case SELECT_WELL_KNOWN_ONLY -> new int[0];
             default -> null;
         };

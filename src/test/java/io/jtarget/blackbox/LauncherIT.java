@@ -5,16 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jtarget.testinit.Bytes;
 import io.jtarget.testinit.LoginOptions;
 import io.jtarget.testinit.TestInitiator;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,17 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("blackbox")
 class LauncherIT {
     private static final String IQN = "iqn.2026-11.io.jtarget.blackbox:launcher";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     @TempDir
     Path dir;
 
     @Test
     void shouldKeepWrittenDataWhenStoppedWithSigtermAndRestarted() throws Exception {
-        Path launcher = Path.of(System.getProperty("user.dir")).resolve("jtarget");
-        assertThat(launcher).as("the launcher script at the repository root").isExecutable();
-        int port = freePort();
+        Path launcher = Launched.launcher();
+        int port = Launched.freePort();
         Path lun = dir.resolve("lun0.img");
         List<String> command = List.of(launcher.toString(), "serve", "--listen", "127.0.0.1:" + port,
                 "--target", IQN, "--lun", "file:" + lun + ":64M");
@@ -46,7 +37,7 @@ class LauncherIT {
 
         byte[] unflushed = Bytes.random(1 << 20, 1);  // written without FUA
         byte[] durable = Bytes.random(256 << 10, 2);  // written with FUA
-        Served first = Served.start(command, dir.resolve("first.log"), portal);
+        Launched first = Launched.start(command, dir.resolve("first.log"), portal);
         try (TestInitiator initiator = TestInitiator.login(portal, LoginOptions.normal(IQN))) {
             initiator.clearUnitAttentions(0);
             assertThat(initiator.capacity(0).bytes()).isEqualTo(64L << 20);
@@ -61,7 +52,7 @@ class LauncherIT {
             first.kill();
         }
 
-        Served second = Served.start(command, dir.resolve("second.log"), portal);
+        Launched second = Launched.start(command, dir.resolve("second.log"), portal);
         try (TestInitiator initiator = TestInitiator.login(portal, LoginOptions.normal(IQN))) {
             initiator.clearUnitAttentions(0);
             initiator.capacity(0);
@@ -73,71 +64,6 @@ class LauncherIT {
             assertThat(second.stop()).as("exit code after SIGTERM\n%s", second.log()).isZero();
         } finally {
             second.kill();
-        }
-    }
-
-    /** One run of the launcher, output in a log file. */
-    private record Served(Process process, Path logFile) {
-        static Served start(List<String> command, Path logFile, InetSocketAddress portal) throws Exception {
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(logFile.toFile())
-                    .start();
-            Served served = new Served(process, logFile);
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (!accepts(portal)) {
-                if (!process.isAlive()) {
-                    throw new AssertionError("launcher exited with " + process.exitValue() + " before listening:\n"
-                            + served.log());
-                }
-                if (System.nanoTime() > deadline) {
-                    served.kill();
-                    throw new AssertionError("launcher not listening on " + portal + " after "
-                            + START_TIMEOUT.toSeconds() + " s:\n" + served.log());
-                }
-                Thread.sleep(100);
-            }
-            return served;
-        }
-
-        /** SIGTERM (Process.destroy), then the exit code; killed and failed if it does not exit in time. */
-        int stop() throws Exception {
-            process.destroy();
-            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                ExternalTool.kill(process);
-                throw new AssertionError("launcher still running " + STOP_TIMEOUT.toSeconds()
-                        + " s after SIGTERM:\n" + log());
-            }
-            return process.exitValue();
-        }
-
-        void kill() throws InterruptedException {
-            if (process.isAlive()) {
-                ExternalTool.kill(process);
-            }
-        }
-
-        String log() {
-            try {
-                return Files.readString(logFile, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(log unreadable: " + e + ")";
-            }
-        }
-    }
-
-    private static boolean accepts(InetSocketAddress portal) {
-        try (Socket s = new Socket()) {
-            s.connect(portal, 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

@@ -106,6 +106,24 @@ class LiveLunChangesTest {
         assertThat(h.run(NEXUS, 1, Cdbs.testUnitReady(), null, 0).status()).isEqualTo(ScsiStatus.GOOD);
     }
 
+    @Test
+    void shouldShowAMaskedInitiatorOnlyItsMappedLunsAndTellItWhenTheMappingChanges() {
+        String initiator = NEXUS.initiatorPort().substring(0, NEXUS.initiatorPort().indexOf(",i,"));
+        h.core.lunMasks(java.util.Map.of(initiator.toUpperCase(), java.util.Set.of(1)));
+
+        assertThat(luns(h.run(NEXUS, 1, Cdbs.reportLuns(0, 256), null, 256))).containsExactly(1);
+        assertThat(Harness.sense(h.run(NEXUS, 0, Cdbs.testUnitReady(), null, 0)))
+                .isEqualTo(Harness.expected(SenseReason.LOGICAL_UNIT_NOT_SUPPORTED));
+        // Its view changed: told on the LU it sees. Another initiator still sees both, undisturbed.
+        assertThat(Harness.sense(h.run(NEXUS, 1, Cdbs.testUnitReady(), null, 0)))
+                .isEqualTo(Harness.expected(SenseReason.REPORTED_LUNS_DATA_HAS_CHANGED));
+        assertThat(h.run(OTHER, 0, Cdbs.testUnitReady(), null, 0).status()).isEqualTo(ScsiStatus.GOOD);
+        assertThat(luns(h.run(OTHER, 0, Cdbs.reportLuns(0, 256), null, 256))).containsExactly(0, 1);
+
+        h.core.lunMasks(java.util.Map.of());
+        assertThat(luns(h.run(NEXUS, 1, Cdbs.reportLuns(0, 256), null, 256))).containsExactly(0, 1);
+    }
+
     private static List<Integer> luns(ScsiResponse response) {
         byte[] d = Harness.data(response);
         List<Integer> luns = new ArrayList<>();

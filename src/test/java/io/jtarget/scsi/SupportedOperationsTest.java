@@ -44,7 +44,7 @@ class SupportedOperationsTest {
     /** "opcode" or "opcode/sa" of every command, in table order. */
     private static List<String> expectedCommands(LogicalUnit lu) {
         List<String> names = new ArrayList<>();
-        for (CommandDescriptor d : new CommandTable(new SpcCommands(Harness.TARGET, () -> new int[] {0})).all()) {
+        for (CommandDescriptor d : new CommandTable(new SpcCommands(Harness.TARGET, nexus -> new int[] {0})).all()) {
             if (d.availableOn(lu)) {
                 names.add(name(d.usage()[0] & 0xff, d.hasServiceAction() ? d.serviceAction() : -1));
             }

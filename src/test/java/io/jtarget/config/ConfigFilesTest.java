@@ -1,0 +1,69 @@
+package io.jtarget.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigFilesTest {
+    @TempDir
+    Path dir;
+
+    private static ConfigDocument doc(String target) {
+        return new ConfigDocument(List.of("127.0.0.1:3260"), null, null,
+                List.of(new ConfigDocument.Target(target, List.of(new ConfigDocument.Lun(0, "ram:64M", null, null, null)),
+                        null, null)));
+    }
+
+    @Test
+    void shouldKeepThePreviousVersion() throws Exception {
+        ConfigFiles.save(dir, doc("iqn.2026-11.org.example:one"));
+        assertThat(dir.resolve(ConfigFiles.PREVIOUS_NAME)).doesNotExist();
+        ConfigFiles.save(dir, doc("iqn.2026-11.org.example:two"));
+        ConfigFiles.save(dir, doc("iqn.2026-11.org.example:three"));
+
+        assertThat(ConfigFiles.read(ConfigFiles.in(dir))).contains(doc("iqn.2026-11.org.example:three"));
+        assertThat(ConfigFiles.read(dir.resolve(ConfigFiles.PREVIOUS_NAME))).contains(doc("iqn.2026-11.org.example:two"));
+        // No temporary file is left behind.
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder(ConfigFiles.FILE_NAME, ConfigFiles.PREVIOUS_NAME);
+        }
+    }
+
+    /** A crash at any step of a save leaves a complete file in place: the old one, or once renamed, the new one. */
+    @ParameterizedTest
+    @EnumSource(ConfigFiles.SaveStep.class)
+    void shouldLeaveACompleteFileWhenASaveStopsBetweenSteps(ConfigFiles.SaveStep crashAfter) throws Exception {
+        ConfigFiles.save(dir, doc("iqn.2026-11.org.example:old"));
+        ConfigDocument wanted = doc("iqn.2026-11.org.example:new");
+
+        assertThatThrownBy(() -> ConfigFiles.save(dir, wanted, step -> {
+            if (step == crashAfter) {
+                throw new IOException("crash after " + step);
+            }
+        })).isInstanceOf(IOException.class);
+
+        ConfigDocument onDisk = ConfigFiles.read(ConfigFiles.in(dir)).orElseThrow();
+        if (crashAfter == ConfigFiles.SaveStep.RENAMED) {
+            assertThat(onDisk).isEqualTo(wanted);
+        } else {
+            assertThat(onDisk).isEqualTo(doc("iqn.2026-11.org.example:old"));
+        }
+        // The next save works whatever the crash left behind.
+        ConfigFiles.save(dir, wanted);
+        assertThat(ConfigFiles.read(ConfigFiles.in(dir))).contains(wanted);
+    }
+
+    @Test
+    void shouldReadAMissingFileAsAbsent() throws Exception {
+        assertThat(ConfigFiles.read(ConfigFiles.in(dir))).isEmpty();
+    }
+}
