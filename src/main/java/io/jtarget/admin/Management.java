@@ -18,10 +18,8 @@ import io.jtarget.config.ConfigPlan.ResizeLun;
 import io.jtarget.config.ConfigPlan.UpdateDiscoveryAuth;
 import io.jtarget.config.ConfigPlan.UpdateRules;
 import io.jtarget.config.IscsiNameFolding;
-import io.jtarget.config.LunConfig;
 import io.jtarget.config.Portals;
 import io.jtarget.config.ServerConfig;
-import io.jtarget.config.TargetConfig;
 import io.jtarget.net.IscsiServer;
 import io.jtarget.registry.Registry;
 import io.jtarget.registry.RegistryException;
@@ -362,16 +360,5 @@ public final class Management {
         } catch (IllegalArgumentException e) {
             throw new ChangeRefused(Kind.BAD_VALUE, e.getMessage());
         }
-    }
-
-    /** For {@link TargetConfig}-level reads of the running configuration. */
-    synchronized ServerConfig compiled() {
-        return compiled;
-    }
-
-    /** LunConfig of a running LUN, or null (for listings). */
-    LunConfig lunConfig(String target, int lun) {
-        ServedTarget t = registry().target(target);
-        return t == null ? null : t.lunConfig(lun);
     }
 }

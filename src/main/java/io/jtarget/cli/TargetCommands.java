@@ -12,6 +12,18 @@ import picocli.CommandLine.Parameters;
 final class TargetCommands {
     private TargetCommands() {}
 
+    /** A command about one target. */
+    abstract static class TargetCommand extends AdminCommand {
+        @Option(names = "--target", required = true, paramLabel = "IQN", description = "The target.")
+        String target;
+    }
+
+    /** A command about one LUN of a target. */
+    abstract static class LunCommand extends TargetCommand {
+        @Option(names = "--lun", required = true, paramLabel = "N", description = "The LUN number.")
+        int lun;
+    }
+
     @Command(name = "target", mixinStandardHelpOptions = true, description = "Add, remove or list targets of a running server.",
             subcommands = {TargetAdd.class, TargetRemove.class, TargetList.class})
     static final class Target {}
@@ -63,10 +75,7 @@ final class TargetCommands {
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Add a LUN; initiators see it at once (REPORTED LUNS DATA HAS CHANGED).")
-    static final class LunAdd extends AdminCommand {
-        @Option(names = "--target", required = true, paramLabel = "IQN", description = "The target.")
-        String target;
-
+    static final class LunAdd extends TargetCommand {
         @Option(names = "--lun", required = true, paramLabel = "SPEC",
                 description = "The backing store, as for 'serve --lun' (see 'jtarget serve --help'): ram:SIZE or "
                         + "file:PATH[:SIZE], flags ,ro ,wt ,removable.")
@@ -101,13 +110,7 @@ final class TargetCommands {
 
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = "Remove a LUN: new commands are refused, outstanding ones finish, then its store closes.")
-    static final class LunRemove extends AdminCommand {
-        @Option(names = "--target", required = true, paramLabel = "IQN", description = "The target.")
-        String target;
-
-        @Option(names = "--lun", required = true, paramLabel = "N", description = "The LUN number.")
-        int lun;
-
+    static final class LunRemove extends LunCommand {
         @Option(names = "--force", description = "Remove it even while an initiator holds it (reservation, prevented removal).")
         boolean force;
 
@@ -119,13 +122,7 @@ final class TargetCommands {
 
     @Command(name = "resize", mixinStandardHelpOptions = true,
             description = "Change a LUN's size; initiators are told (CAPACITY DATA HAS CHANGED). A file grows sparse.")
-    static final class LunResize extends AdminCommand {
-        @Option(names = "--target", required = true, paramLabel = "IQN", description = "The target.")
-        String target;
-
-        @Option(names = "--lun", required = true, paramLabel = "N", description = "The LUN number.")
-        int lun;
-
+    static final class LunResize extends LunCommand {
         @Option(names = "--size", required = true, paramLabel = "SIZE", description = "The new size (K, M, G, T).")
         String size;
 
@@ -140,10 +137,7 @@ final class TargetCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the LUNs of a target.")
-    static final class LunList extends AdminCommand {
-        @Option(names = "--target", required = true, paramLabel = "IQN", description = "The target.")
-        String target;
-
+    static final class LunList extends TargetCommand {
         @Override
         void run() throws Refused {
             for (JsonNode l : request("GET", "/v1/targets/" + segment(target) + "/luns", null)) {
@@ -165,10 +159,7 @@ final class TargetCommands {
             subcommands = {AclAdd.class, AclRemove.class, AclList.class})
     static final class Acl {}
 
-    abstract static class AclChange extends AdminCommand {
-        @Option(names = "--target", required = true, paramLabel = "IQN", description = "The target.")
-        String target;
-
+    abstract static class AclChange extends TargetCommand {
         @Option(names = "--initiator", paramLabel = "IQN", description = "An initiator name.")
         String initiator;
 
@@ -210,10 +201,7 @@ final class TargetCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Show who may log in to a target.")
-    static final class AclList extends AdminCommand {
-        @Option(names = "--target", required = true, paramLabel = "IQN", description = "The target.")
-        String target;
-
+    static final class AclList extends TargetCommand {
         @Override
         void run() throws Refused {
             JsonNode acl = request("GET", "/v1/targets/" + segment(target) + "/acl", null);

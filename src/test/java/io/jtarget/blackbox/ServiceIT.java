@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServiceIT {
     private static final String IQN = "iqn.2026-11.io.jtarget.blackbox:service";
     private static final String SECOND = "iqn.2026-11.io.jtarget.blackbox:second";
+    private static final String THIRD = "iqn.2026-11.io.jtarget.blackbox:third";
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
     /** iscsi-perf runs until it is stopped; this bounds it should the test fail before that. */
     private static final int PERF_MAX_SECONDS = 120;
@@ -149,7 +150,21 @@ class ServiceIT {
             assertThat(clash.output().strip()).isEqualTo("jtarget: target " + SECOND + " already exists");
             assertThat(Files.readString(data.resolve("jtarget.yaml"), StandardCharsets.UTF_8)).isEqualTo(before);
 
-            assertThat(watcher.logout().response()).isZero();
+            // SIGHUP re-reads the edited file.
+            Files.writeString(data.resolve("jtarget.yaml"), before + "  - name: " + THIRD
+                    + "\n    luns:\n      - lun: 0\n        backing: ram:8M\n", StandardCharsets.UTF_8);
+            ExternalTool.run(TOOL_TIMEOUT, List.of("kill", "-HUP", Long.toString(second.process().pid())));
+            awaitTarget(listen, THIRD);
+
+            // The sessions view shows the watcher with what it negotiated; dropping it closes its connection.
+            String sessions = cli(data, "session", "list").output();
+            String id = sessions.lines().filter(l -> l.contains("to " + IQN)).map(l -> l.substring(0, l.indexOf(' ')))
+                    .findFirst().orElseThrow(() -> new AssertionError("no session to " + IQN + " in:\n" + sessions));
+            assertThat(sessions).contains("HeaderDigest=", "MaxBurstLength=");
+            CliResult drop = cli(data, "session", "drop", id);
+            assertThat(drop.exitCode()).as(drop.output()).isZero();
+            assertThat(watcher.awaitClosedByTarget(Duration.ofSeconds(10))).as("session dropped").isTrue();
+
             assertThat(second.stop()).as("exit code after SIGTERM\n%s", second.log()).isZero();
         } finally {
             second.kill();
@@ -179,6 +194,21 @@ class ServiceIT {
         command.addAll(List.of("--data-dir", data.toString()));
         ExternalTool.Result r = ExternalTool.run(TOOL_TIMEOUT, command);
         return new CliResult(r.exitCode(), r.output());
+    }
+
+    /** Waits until discovery (iscsi-ls) lists {@code target}. */
+    private static void awaitTarget(String listen, String target) throws Exception {
+        long deadline = System.nanoTime() + TOOL_TIMEOUT.toNanos();
+        while (true) {
+            ExternalTool.Result ls = ExternalTool.run(TOOL_TIMEOUT, List.of("iscsi-ls", "iscsi://" + listen));
+            if (ls.output().contains("Target:" + target)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(target + " not served after SIGHUP:\n" + ls.describe());
+            }
+            Thread.sleep(200);
+        }
     }
 
     private static void awaitOutput(Process process, Path log, String text) throws Exception {
