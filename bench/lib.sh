@@ -66,7 +66,7 @@ bench_build() {
   jtarget_find_java_home
   export JAVA_HOME
   log "building jtarget (mvnw -DskipTests package)"
-  (cd "$bench_root" && { ./mvnw -q -B -o -DskipTests package >&2 || ./mvnw -q -B -DskipTests package >&2; }) \
+  (cd "$bench_root" && { ./mvnw -q -B -o -DskipTests -Djtarget.dist.skip=true package >&2 || ./mvnw -q -B -DskipTests -Djtarget.dist.skip=true package >&2; }) \
     || die "build failed"
   [ -f "$bench_root/target/jtarget.jar" ] || die "build produced no target/jtarget.jar"
 }

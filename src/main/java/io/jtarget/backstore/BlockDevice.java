@@ -94,6 +94,11 @@ public interface BlockDevice extends AutoCloseable {
         done.complete(null, new ProvisioningExtent(lba, blocks, true));
     }
 
+    /** Reads and writes completed on the caller's (network) thread without the backend pool, for metrics. */
+    default long inlineIoCount() {
+        return 0;
+    }
+
     /**
      * Change the capacity to {@code newBlockCount} blocks while the device is served (a live resize;
      * the SCSI layer then reports CAPACITY DATA HAS CHANGED). Growing keeps every block and the new

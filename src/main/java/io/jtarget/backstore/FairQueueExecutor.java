@@ -48,6 +48,8 @@ public final class FairQueueExecutor {
     private final ArrayDeque<Lane> ring = new ArrayDeque<>();
     private int inFlight;
     private int queued;
+    /** Jobs ever queued, for the inline-versus-pooled I/O metric. */
+    private long submitted;
 
     /**
      * @param pool the bounded backend pool that runs the jobs (never a network event loop)
@@ -80,6 +82,7 @@ public final class FairQueueExecutor {
             Lane lane = lanes.computeIfAbsent(laneKey, Lane::new);
             lane.jobs.addLast(job);
             queued++;
+            submitted++;
             if (lane.jobs.size() == 1) {
                 ring.addLast(lane);
             }
@@ -99,6 +102,16 @@ public final class FairQueueExecutor {
         lock.lock();
         try {
             return queued;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Jobs queued since this dispatcher was made. */
+    public long submitted() {
+        lock.lock();
+        try {
+            return submitted;
         } finally {
             lock.unlock();
         }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +80,8 @@ public final class FileBlockDevice implements BlockDevice {
     private final NonBlockingFileReader inlineReader;
     /** Which writes run on the caller's thread. */
     private final InlineWrites inlineWrites;
+    /** Reads and writes that ran on the caller's thread instead of the backend pool. */
+    private final LongAdder inlineIo = new LongAdder();
     private final String description;
     /** Descriptor for hole punching and SEEK_DATA/SEEK_HOLE; null when thin provisioning is unavailable. */
     private final NativeFile nativeFile;
@@ -353,6 +356,7 @@ public final class FileBlockDevice implements BlockDevice {
         }
         if (inlineReader != null && range.length() <= INLINE_READ_MAX
                 && inlineReader.tryRead(dst, range.length(), range.offset())) {
+            inlineIo.increment();
             done.complete(null);
             return;
         }
@@ -385,10 +389,16 @@ public final class FileBlockDevice implements BlockDevice {
             long started = inlineWrites.start();
             Throwable error = perform(write);
             inlineWrites.finish(started);
+            inlineIo.increment();
             done.complete(error);
             return;
         }
         submit(nexus, done, write);
+    }
+
+    @Override
+    public long inlineIoCount() {
+        return inlineIo.sum();
     }
 
     @Override

@@ -25,7 +25,8 @@ abstract class AdminCommand implements java.util.concurrent.Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ServeCommand.DEFAULT_DATA_DIR,
-            description = "The data directory of the server to manage (default: ./${DEFAULT-VALUE}).")
+            description = "The data directory of the server to manage (default: ${DEFAULT-VALUE} in the "
+                    + "current directory).")
     Path dataDir;
 
     /** A refusal or an unreachable server. */

@@ -49,8 +49,9 @@ final class ConfigCommand {
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,
-            description = {"Make a running server run this configuration: only what differs is changed;",
-                "sessions of untouched targets and LUNs do not notice. Saved in the data directory."})
+            description = {"Make a running server run this configuration.",
+                "Only what differs is changed; sessions of untouched targets and LUNs do not notice. "
+                        + "Saved in the data directory."})
     static final class Apply extends AdminCommand {
         @Parameters(paramLabel = "FILE", description = "The file (YAML or JSON).")
         Path file;

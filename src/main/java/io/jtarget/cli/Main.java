@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "A SCSI target server: exports disks over iSCSI (RFC 7143).",
         subcommands = {ServeCommand.class, TargetCommands.Target.class, TargetCommands.Lun.class, TargetCommands.Acl.class,
-            TargetCommands.Portal.class, TargetCommands.SessionCmd.class, ConfigCommand.class,
+            TargetCommands.Portal.class, TargetCommands.SessionCmd.class, ConfigCommand.class, StatsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -21,7 +21,7 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         // One line naming the bad argument, then a hint; exit code 2 (as the README promises).
         cli.setParameterExceptionHandler((ex, argv) -> {

@@ -6,6 +6,7 @@ import io.jtarget.admin.Management;
 import io.jtarget.admin.ManagementRoutes;
 import io.jtarget.backstore.BackingSpec;
 import io.jtarget.backstore.rbd.RbdStore;
+import io.jtarget.admin.StatsRoutes;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AddressRange;
 import io.jtarget.config.AuthConfig;
@@ -23,10 +24,13 @@ import io.jtarget.config.Portals;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.StoreSettings;
 import io.jtarget.config.TargetConfig;
+import io.jtarget.metrics.prometheus.PrometheusEndpoint;
 import io.jtarget.net.IscsiServer;
 import io.jtarget.registry.Registry;
 import io.jtarget.registry.ServedTarget;
 import io.jtarget.scsi.LogicalUnit;
+import io.jtarget.systemd.LoopWatchdog;
+import io.jtarget.systemd.SystemdNotifier;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -56,11 +60,29 @@ import sun.misc.Signal;
 @Command(
         name = "serve",
         mixinStandardHelpOptions = true,
+        abbreviateSynopsis = true,
         description = {
-            "Serve disks over iSCSI until SIGTERM or Ctrl-C (then: stop accepting, finish or abort",
-            "outstanding commands, flush, exit 0).",
+            "Serve disks over iSCSI until SIGTERM or Ctrl-C.",
             "",
-            "Without --lun: one LUN, a 1 GiB thin file under --data-dir, kept across restarts."
+            "On SIGTERM: stop accepting, let outstanding commands finish within --shutdown-timeout, "
+                    + "flush, and exit 0.",
+            "",
+            "Without --lun: one LUN, a 1 GiB thin file under --data-dir, kept across restarts.",
+            ""
+        },
+        footerHeading = "%nLUN specs (--lun SPEC):%n",
+        footer = {
+            "  ram:SIZE            off-heap memory, thin, lost on exit (ram:512M)",
+            "  file:PATH[:SIZE]    a file; created sparse at SIZE when missing,",
+            "                      an existing file keeps its size",
+            "  rbd:POOL/IMAGE[@SNAP]",
+            "                      a Ceph RBD image; a snapshot is read-only",
+            "                      (cluster: --ceph-conf, --ceph-id, --ceph-keyring)",
+            "  SIZE                takes K, M, G, T (powers of 1024)",
+            "Flags after a comma (file:/srv/a.img:10G,wt,ro):",
+            "  ,ro                 this LUN read-only",
+            "  ,wt                 (file) write-through: no volatile write cache",
+            "  ,removable          removable medium (ejectable, lockable)"
         },
         sortOptions = false)
 public final class ServeCommand implements Callable<Integer> {
@@ -84,18 +106,8 @@ public final class ServeCommand implements Callable<Integer> {
     String target;
 
     @Option(names = "--lun", paramLabel = "SPEC",
-            description = {
-                "A logical unit; repeat for more, numbered from 0 in order:",
-                "  ram:SIZE              off-heap memory, lost on exit (e.g. ram:512M)",
-                "  file:PATH[:SIZE]      a file; created sparse at SIZE when missing,",
-                "                        an existing file keeps its size",
-                "  rbd:POOL/IMAGE[@SNAP] a Ceph RBD image; a snapshot is read-only",
-                "                        (cluster: --ceph-conf, --ceph-id, --ceph-keyring)",
-                "SIZE takes K, M, G, T (powers of 1024). Flags after commas:",
-                "  ,ro                   this LUN read-only",
-                "  ,wt                   (file) write-through: no volatile write cache",
-                "  ,removable            removable medium (ejectable, lockable)"
-            })
+            description = "A logical unit: ram:SIZE, file:PATH[:SIZE] or rbd:POOL/IMAGE[@SNAP] (LUN specs "
+                    + "below); repeat for more, numbered from 0 in order.")
     List<String> luns = new ArrayList<>();
 
     @Option(names = "--ceph-conf", paramLabel = "FILE",
@@ -117,7 +129,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
             description = "Serve as a service from DIR: what is served comes from DIR/jtarget.yaml (created from "
                     + "these flags when missing), changes arrive live through DIR/admin.sock (jtarget lun add ...). "
-                    + "Without it: the flags alone, and the default LUN's file in ./${DEFAULT-VALUE}.")
+                    + "Without it: the flags alone, and the default LUN's file in ${DEFAULT-VALUE} under the "
+                    + "current directory.")
     Path dataDir;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
@@ -169,11 +182,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "The target's CHAP credentials for mutual CHAP in discovery sessions (needs --discovery-chap).")
     String discoveryMutualChap;
 
-    @Option(names = "--chap-algorithms", paramLabel = "LIST", split = ",",
+    @Option(names = "--chap-algorithms", paramLabel = "LIST", split = ",", hideParamSyntax = true,
             defaultValue = "SHA3-256,SHA-256,SHA-1,MD5",
-            description = "CHAP_A hashes accepted; of those, the first in the initiator's list is used (default: ${DEFAULT-VALUE}). "
-                    + "MD5 is accepted only when listed: leave it out if every initiator supports SHA "
-                    + "(libiscsi 1.19, Windows and ESXi offer only MD5).")
+            description = "CHAP_A hashes accepted, comma-separated; of those, the first in the initiator's list "
+                    + "is used (default: ${DEFAULT-VALUE}). MD5 is accepted only when listed: leave it out "
+                    + "if every initiator supports SHA (libiscsi 1.19, Windows and ESXi offer only MD5).")
     List<String> chapAlgorithms = new ArrayList<>();
 
     @Option(names = "--allow", paramLabel = "IQN",
@@ -208,8 +221,20 @@ public final class ServeCommand implements Callable<Integer> {
                     + "TASK SET FULL (default: ${DEFAULT-VALUE}, at least 8M).")
     String maxDataOutBuffer;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics (per LUN, per target, server, JVM) over HTTP on "
+                    + "this address, path /metrics; port 0 picks a free port. Off by default.")
+    String metrics;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "On SIGTERM, how long sessions may drain before what is left is closed "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int shutdownTimeout;
+
     @Override
     public Integer call() throws Exception {
+        InetSocketAddress metricsAddress = metrics == null ? null : parseHostPort("--metrics", metrics);
+        Duration drainTimeout = Duration.ofSeconds(positive("--shutdown-timeout", shutdownTimeout, true));
         if (!given("--data-dir")) {
             // Without --data-dir: the flags alone say what is served, as they always did.
             ServerConfig config = buildConfig();
@@ -217,19 +242,16 @@ public final class ServeCommand implements Callable<Integer> {
             if (server == null) {
                 return 1;
             }
-            printBanner(server, spec.commandLine().getOut());
-            awaitStop();
-            server.close();
-            return 0;
+            return serveUntilStopped(server, null, null, metricsAddress, drainTimeout);
         }
-        return serveDataDir();
+        return serveDataDir(metricsAddress, drainTimeout);
     }
 
     /**
      * {@code --data-dir DIR}: serve what {@code DIR/jtarget.yaml} says (created from the flags when
      * missing), and take live changes through the admin API on {@code DIR/admin.sock}.
      */
-    private int serveDataDir() throws Exception {
+    private int serveDataDir(InetSocketAddress metricsAddress, Duration drainTimeout) throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         Path dir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
@@ -275,7 +297,9 @@ public final class ServeCommand implements Callable<Integer> {
         AdminServer admin = null;
         if (server.nativeTransport()) {
             try {
-                admin = AdminServer.start(dir, server.eventLoops(), ManagementRoutes.of(management));
+                List<AdminServer.Route> routes = new ArrayList<>(ManagementRoutes.of(management));
+                routes.addAll(StatsRoutes.of(server.registry()));
+                admin = AdminServer.start(dir, server.eventLoops(), routes);
             } catch (IOException e) {
                 err.println("jtarget: cannot start: " + e.getMessage());
                 server.close();
@@ -284,10 +308,6 @@ public final class ServeCommand implements Callable<Integer> {
         } else {
             LOG.warn("no native epoll transport: the admin API on {} is not available", dir);
         }
-        printBanner(server, spec.commandLine().getOut());
-        spec.commandLine().getOut().println("Configuration " + ConfigFiles.in(dir) + "; manage with: jtarget lun add --data-dir "
-                + dir + " ... (SIGHUP re-reads the file).");
-        spec.commandLine().getOut().flush();
         // SIGHUP: re-read the file and apply what changed (a refused change leaves everything as it was).
         Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().daemon().name("jtarget-reload").start(() -> {
             try {
@@ -298,12 +318,9 @@ public final class ServeCommand implements Callable<Integer> {
                 e.errors().forEach(error -> LOG.error("  {}", error));
             }
         }));
-        awaitStop();
-        if (admin != null) {
-            admin.close();
-        }
-        server.close();
-        return 0;
+        return serveUntilStopped(server, admin, "Configuration " + ConfigFiles.in(dir)
+                + "; manage with: jtarget lun add --data-dir " + dir + " ... (SIGHUP re-reads the file).",
+                metricsAddress, drainTimeout);
     }
 
     private IscsiServer startServer(ServerConfig config) throws InterruptedException {
@@ -319,11 +336,61 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private static void awaitStop() throws InterruptedException {
+    /**
+     * Runs a started server until SIGTERM or SIGINT: metrics endpoint, banner, readiness and watchdog
+     * for systemd, then the drain within {@code drainTimeout}. Exit code 0 once stopped.
+     *
+     * @param admin the admin API to close before the server, or null
+     * @param note a line printed after the banner, or null
+     */
+    private int serveUntilStopped(IscsiServer server, AdminServer admin, String note, InetSocketAddress metricsAddress,
+            Duration drainTimeout) throws InterruptedException {
+        PrometheusEndpoint endpoint = null;
+        if (metricsAddress != null) {
+            try {
+                endpoint = PrometheusEndpoint.start(server, metricsAddress);
+            } catch (Exception e) { // Netty rethrows the bind's IOException undeclared
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                spec.commandLine().getErr().println("jtarget: --metrics " + metrics + ": " + e.getMessage());
+                if (admin != null) {
+                    admin.close();
+                }
+                server.close(Duration.ZERO);
+                return 1;
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        printBanner(server, endpoint, spec.commandLine().getOut());
+        if (note != null) {
+            spec.commandLine().getOut().println(note);
+            spec.commandLine().getOut().flush();
+        }
+
+        // systemd Type=notify: ready once every portal is bound; the watchdog pings while every loop runs.
+        SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
+        notifier.ready("serving " + server.targets().size() + " target(s) on " + server.boundAddresses());
+        LoopWatchdog watchdog = SystemdNotifier.watchdogInterval(System.getenv(), ProcessHandle.current().pid())
+                .filter(interval -> notifier.enabled())
+                .map(interval -> LoopWatchdog.start(server.eventLoops(), notifier::watchdog, interval.dividedBy(2)))
+                .orElse(null);
+
         stop.await();
+        notifier.stopping("draining sessions (at most " + drainTimeout.toSeconds() + " s)");
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+        server.close(drainTimeout);
+        if (watchdog != null) {
+            watchdog.close();
+        }
+        return 0;
     }
 
     private boolean given(String option) {
@@ -392,7 +459,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServerConfig buildConfig() {
         List<InetSocketAddress> portals = new ArrayList<>();
         for (String l : listen) {
-            portals.add(parseListen(l));
+            portals.add(parseHostPort("--listen", l));
         }
         if (!IscsiNames.isValid(target)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -494,10 +561,14 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private InetSocketAddress parseListen(String value) {
-        return parse("--listen", () -> Portals.parse(value));
+        return parseHostPort("--listen", value);
     }
 
-    static void printBanner(IscsiServer server, PrintWriter out) {
+    private InetSocketAddress parseHostPort(String option, String value) {
+        return parse(option, () -> Portals.parse(value));
+    }
+
+    static void printBanner(IscsiServer server, PrometheusEndpoint metrics, PrintWriter out) {
         out.println("jtarget is serving");
         for (InetSocketAddress portal : server.boundAddresses()) {
             // Each portal is its own portal group (one SCSI target port per portal).
@@ -516,6 +587,9 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         out.println("  discovery auth  " + server.security().discoveryAuth().describe());
+        if (metrics != null) {
+            out.println("  metrics http://" + hostPort(metrics.boundAddress()) + "/metrics");
+        }
         if (!server.targets().isEmpty() && !server.boundAddresses().isEmpty()) {
             out.println("  try     iscsi-inq iscsi://" + hostPort(server.boundAddresses().getFirst()) + "/"
                     + server.targets().getFirst().name() + "/0");

@@ -77,7 +77,8 @@ final class TargetCommands {
             description = "Add a LUN; initiators see it at once (REPORTED LUNS DATA HAS CHANGED).")
     static final class LunAdd extends TargetCommand {
         @Option(names = "--lun", required = true, paramLabel = "SPEC",
-                description = "The backing store, as for 'serve --lun': ram:SIZE, file:PATH[:SIZE], flags ,ro ,wt ,removable.")
+                description = "The backing store, as for 'serve --lun' (see 'jtarget serve --help'): ram:SIZE or "
+                        + "file:PATH[:SIZE], flags ,ro ,wt ,removable.")
         String lun;
 
         @Option(names = "--number", paramLabel = "N", description = "The LUN number (default: the lowest free one).")

@@ -11,6 +11,7 @@ import io.jtarget.iscsi.session.IscsiServerContext;
 import io.jtarget.iscsi.transport.tcp.TcpTransport;
 import io.jtarget.iscsi.session.SecurityPolicy;
 import io.jtarget.iscsi.session.Session;
+import io.jtarget.metrics.LoginStats;
 import io.jtarget.registry.Registry;
 import io.jtarget.registry.RegistryException;
 import io.jtarget.registry.ServedTarget;
@@ -21,6 +22,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -34,15 +36,16 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,13 +75,15 @@ public final class IscsiServer implements AutoCloseable {
     private final ChannelGroup channels;
     private final ServerBootstrap bootstrap;
     private final boolean epoll;
+    private final FairQueueExecutor dispatcher;
     private boolean closed;
 
     private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, Registry registry,
-            IscsiServerContext context, ChannelGroup channels, boolean epoll) {
+            IscsiServerContext context, ChannelGroup channels, boolean epoll, FairQueueExecutor dispatcher) {
         this.loops = loops;
         this.backendPool = backendPool;
         this.registry = registry;
+        this.dispatcher = dispatcher;
         this.context = context;
         this.channels = channels;
         this.epoll = epoll;
@@ -125,7 +130,7 @@ public final class IscsiServer implements AutoCloseable {
         try {
             IscsiServerContext context = new IscsiServerContext(registry, limits, channels, config.discoveryAuth(),
                     config.connectionLimits());
-            server = new IscsiServer(loops, backendPool, registry, context, channels, epoll);
+            server = new IscsiServer(loops, backendPool, registry, context, channels, epoll, dispatcher);
             registry.addFabric(new IscsiFabric(context, loops.next()));
             for (TargetConfig target : config.targets()) {
                 addConfiguredTarget(registry, target);
@@ -258,13 +263,68 @@ public final class IscsiServer implements AutoCloseable {
         return context.sessions().size();
     }
 
+    /** Live normal sessions per target name (targets without sessions are absent). */
+    public Map<String, Integer> sessionsByTarget() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Session s : context.sessions().all()) {
+            if (s.target() != null) {
+                counts.merge(s.target().name(), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    /** Logins by target and outcome since start. */
+    public LoginStats loginStats() {
+        return context.loginStats();
+    }
+
+    /** Data-Out buffer bytes all connections hold now (bounded per connection by --max-data-out-buffer). */
+    public long dataOutBufferBytes() {
+        return context.dataOutBytes();
+    }
+
+    /** Backend jobs waiting for a pool thread. */
+    public int backendQueueDepth() {
+        return dispatcher.queued();
+    }
+
+    /** Backend jobs queued since start: the I/O that did not complete on a network thread. */
+    public long backendJobsSubmitted() {
+        return dispatcher.submitted();
+    }
+
+    /** The TCP server channel type that fits {@link #eventLoops()} (epoll or NIO). */
+    public Class<? extends ServerChannel> serverChannelType() {
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** How long {@link #close()} lets sessions drain before it closes what is left. */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+    /** Initiators asked to log out get this long to do so (RFC 7143 §11.9.1 Parameter3, seconds). */
+    private static final int LOGOUT_GRACE_SECONDS = 2;
+
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    /**
+     * Stops the server, draining within {@code timeout}: stop accepting, ask initiators to log out,
+     * close the connections, wait for outstanding commands to complete or abort. What has not
+     * drained when the deadline passes is abandoned (its backend work ends with the pool). Then every
+     * backing store is flushed and closed (not bounded: an acknowledged write must reach the medium)
+     * and the threads stop.
+     *
+     * @return true if every session drained before the deadline
+     */
+    public synchronized boolean close(Duration timeout) {
         if (closed) {
-            return;
+            return true;
         }
         closed = true;
-        log.info("shutting down: no new connections");
+        Deadline deadline = Deadline.after(timeout);
+        log.info("shutting down: no new connections (drain deadline {} s)", timeout.toSeconds());
         for (Channel listener : listeners.values()) {
             listener.close().awaitUninterruptibly();
         }
@@ -273,37 +333,34 @@ public final class IscsiServer implements AutoCloseable {
         for (Session s : sessions) {
             IscsiConnection c = connectionOf(s);
             if (c != null) {
-                c.requestLogout(2);
+                c.requestLogout(LOGOUT_GRACE_SECONDS);
             }
         }
-        waitFor(() -> context.sessions().size() == 0, sessions.isEmpty() ? 0 : 2000);
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (!sessions.isEmpty()) {
+            deadline.waitFor(() -> context.sessions().size() == 0, Duration.ofSeconds(LOGOUT_GRACE_SECONDS));
+        }
+        channels.close().awaitUninterruptibly(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS);
         // Draining: connections closed, outstanding commands complete or abort.
-        waitFor(() -> context.sessions().size() == 0, 10_000);
+        boolean drained = deadline.waitFor(() -> context.sessions().size() == 0, timeout);
+        if (!drained) {
+            log.warn("shutdown deadline of {} s passed with {} session(s) still draining; closing anyway",
+                    timeout.toSeconds(), context.sessions().size());
+        }
         registry.close();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         backendPool.shutdown();
         try {
-            backendPool.awaitTermination(5, TimeUnit.SECONDS);
+            if (!backendPool.awaitTermination(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS)) {
+                backendPool.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         log.info("stopped");
+        return drained;
     }
 
     private static IscsiConnection connectionOf(Session s) {
         return s.connection();
-    }
-
-    private static void waitFor(BooleanSupplier condition, long millis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 }

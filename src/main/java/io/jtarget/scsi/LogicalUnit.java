@@ -1,6 +1,7 @@
 package io.jtarget.scsi;
 
 import io.jtarget.backstore.BlockDevice;
+import io.jtarget.metrics.LunStats;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +51,8 @@ public final class LogicalUnit {
     private final AtomicInteger sanitizing = new AtomicInteger();
     private volatile int sanitizeProgress;
     private volatile SanitizeFailure sanitizeFailure = SanitizeFailure.NONE;
+    /** Counted by {@link ScsiTask} for every command that reaches this LU; read by metrics and stats. */
+    private final LunStats stats = new LunStats();
 
     /**
      * SBC-4 §4.11: after a failed sanitize the medium stays inaccessible until a sanitize completes
@@ -108,6 +111,11 @@ public final class LogicalUnit {
 
     public boolean removable() {
         return removable;
+    }
+
+    /** What this LU has done since it was opened (commands, bytes, latency, errors). */
+    public LunStats stats() {
+        return stats;
     }
 
     ModeParameters modeParameters() {

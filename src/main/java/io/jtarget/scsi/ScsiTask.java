@@ -1,5 +1,6 @@
 package io.jtarget.scsi;
 
+import io.jtarget.metrics.CommandKind;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,8 @@ final class ScsiTask {
     private boolean reportAbortedStatus; // guarded by this
     private boolean detached; // guarded by this
     private int commandTransferLength;
+    /** When the LU's statistics saw the command start (0 when it addresses no LU). */
+    private final long startNanos;
     /** Its place in the logical unit's task set; null before admission or when it never entered one. */
     volatile TaskSet.Entry taskSetEntry;
 
@@ -41,6 +44,7 @@ final class ScsiTask {
         this.command = command;
         this.lu = lu;
         this.done = done;
+        this.startNanos = lu == null ? 0 : lu.stats().started();
     }
 
     ScsiCommand command() {
@@ -157,6 +161,7 @@ final class ScsiTask {
             // Leave the task set before the fabric sees the response: a later ABORT TASK for this
             // tag must find nothing (the libiscsi AbortTaskSimpleAsync expectation).
             lu.taskSet().remove(this);
+            count(response, aborted);
         }
         if (aborted) {
             release(response);
@@ -207,6 +212,16 @@ final class ScsiTask {
         synchronized (this) {
             detached = true;
         }
+    }
+
+    /** Counted before the response leaves: the fabric may release its buffers at once. */
+    private void count(ScsiResponse response, boolean aborted) {
+        int opcode = command.opcode();
+        CommandKind kind = CommandKinds.of(opcode);
+        long bytes = kind == CommandKind.READ
+                ? (response.dataIn() == null ? 0 : response.dataIn().readableBytes())
+                : response.commandTransferLength();
+        lu.stats().ended(kind, startNanos, response.status(), SenseData.senseKey(response.sense()), bytes, aborted);
     }
 
     private static void release(ScsiResponse response) {

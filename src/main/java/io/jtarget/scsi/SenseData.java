@@ -39,6 +39,15 @@ final class SenseData {
 
     private SenseData() {}
 
+    /** The sense key of fixed or descriptor format sense data (SPC-5 §4.5.2, §4.5.3); 0 when there is none. */
+    static int senseKey(byte[] sense) {
+        if (sense == null || sense.length <= FIXED_KEY_OFFSET) {
+            return 0;
+        }
+        int responseCode = sense[0] & 0x7e;
+        return sense[responseCode == DESCRIPTOR_CURRENT ? DESCRIPTOR_KEY_OFFSET : FIXED_KEY_OFFSET] & 0x0f;
+    }
+
     static byte[] encode(SenseReason reason, boolean descriptorFormat) {
         return encode(reason, NO_INFORMATION, descriptorFormat);
     }

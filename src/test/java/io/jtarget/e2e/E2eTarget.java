@@ -87,6 +87,10 @@ final class E2eTarget implements BeforeAllCallback, AfterAllCallback {
         return portal;
     }
 
+    IscsiServer server() {
+        return server;
+    }
+
     static LoginOptions options() {
         return LoginOptions.normal(TARGET_NAME);
     }

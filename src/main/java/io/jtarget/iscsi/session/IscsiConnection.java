@@ -111,7 +111,8 @@ public final class IscsiConnection implements TransportHandler {
         InetAddress address = remote == null ? null : remote.getAddress();
         Optional<LoginStatus> refused = server.admission().admit(address);
         admittedFrom = refused.isEmpty() ? address : null;
-        dataOutBudget = new DataOutBudget(server.connectionLimits().maxDataOutBytesPerConnection());
+        dataOutBudget = new DataOutBudget(server.connectionLimits().maxDataOutBytesPerConnection(),
+                server.dataOutBytesCounter());
         login = new LoginPhase(this, server, address, refused);
         timer = loop.schedule(this::loginTimedOut, server.limits().loginTimeout().toNanos());
     }

@@ -9,6 +9,7 @@ import io.jtarget.iscsi.login.LoginSettings;
 import io.jtarget.iscsi.login.TargetDirectory;
 import io.jtarget.iscsi.login.TargetNegotiationLimits;
 import io.jtarget.iscsi.login.TextLimits;
+import io.jtarget.metrics.LoginStats;
 import io.jtarget.registry.Registry;
 import io.jtarget.registry.ServedTarget;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import io.netty.channel.group.ChannelGroup;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What every connection of the server shares: the exported targets, the portal group,
@@ -40,6 +42,9 @@ public final class IscsiServerContext {
     private volatile LoginSettings loginSettings;
     private final ConnectionLimits connectionLimits;
     private final ConnectionAdmission admission;
+    private final LoginStats loginStats = new LoginStats();
+    /** Data-Out buffer bytes reserved by all connections together ({@link DataOutBudget}), for metrics. */
+    private final LongAdder dataOutBytes = new LongAdder();
 
     /**
      * @param registry the targets served; read at every login, so targets added or removed later are seen
@@ -185,6 +190,20 @@ public final class IscsiServerContext {
 
     public ServerConfig.Limits limits() {
         return limits;
+    }
+
+    /** Logins by target and outcome. */
+    public LoginStats loginStats() {
+        return loginStats;
+    }
+
+    /** Data-Out buffer bytes all connections hold now. */
+    public long dataOutBytes() {
+        return dataOutBytes.sum();
+    }
+
+    LongAdder dataOutBytesCounter() {
+        return dataOutBytes;
     }
 
     public SessionRegistry sessions() {

@@ -202,6 +202,7 @@ final class LoginPhase {
         }
         respond(pdu, flags & Bhs.Login.TRANSIT_BIT, csg, nsg, data, LoginStatus.SUCCESS, fullFeature ? newSession.tsih() : tsih);
         if (fullFeature) {
+            server.loginStats().succeeded(newSession.target() == null ? "" : newSession.target().name());
             connection.enterFullFeature(newSession);
             if (newSession.target() != null) {
                 newSession.target().core().nexusEstablished(newSession.nexus());
@@ -294,6 +295,10 @@ final class LoginPhase {
     private void fail(IscsiPdu request, LoginFailure failure) {
         log.warn("login refused: {} from {}: {} (status 0x{})", negotiator.initiatorName().orElse("(no InitiatorName)"),
                 connection.peer(), failure.reason(), String.format("%04x", failure.status().code()));
+        // Only targets this server serves get their own label: a made-up name must not grow the counters.
+        ServedTarget target = server.target(negotiator.targetName().orElse(null));
+        server.loginStats().failed(target == null ? "" : target.name(),
+                failure.status().name().toLowerCase(java.util.Locale.ROOT));
         int csg = (request.flags() >>> Bhs.Login.CSG_SHIFT) & Bhs.Login.STAGE_MASK;
         respond(request, 0, csg, 0, Unpooled.EMPTY_BUFFER, failure.status(), tsih);
         abandon();
