@@ -499,21 +499,29 @@ public final class RdmaConnection {
     /** A CM event for this connection's id, forwarded to its loop by the listener or connector. */
     void onCmEvent(int type, int status, String name) {
         switch (type) {
-            case CmChannel.ESTABLISHED -> {
-                if (state == State.CONNECTING) {
-                    state = State.LIVE;
-                    try {
-                        handler.onEstablished(this);
-                    } catch (RuntimeException e) {
-                        log.error("onEstablished failed", e);
-                        disconnect("onEstablished failed: " + e);
-                    }
-                }
-            }
+            case CmChannel.ESTABLISHED -> establish();
             case CmChannel.DISCONNECTED -> disconnect("peer disconnected");
             case CmChannel.DEVICE_REMOVAL -> disconnect("RDMA device removed");
             case CmChannel.TIMEWAIT_EXIT, CmChannel.CONNECT_RESPONSE -> { }
             default -> disconnect("RDMA CM " + name + " (status " + status + ")");
+        }
+    }
+
+    /**
+     * CONNECTING → LIVE, once: on the CM's ESTABLISHED event, or earlier on the first message
+     * received (the peer may send as soon as it has our accept; its first SEND can complete
+     * here before the CM reports ESTABLISHED, and the QP is ready to send since the accept).
+     */
+    private void establish() {
+        if (state != State.CONNECTING) {
+            return;
+        }
+        state = State.LIVE;
+        try {
+            handler.onEstablished(this);
+        } catch (RuntimeException e) {
+            log.error("onEstablished failed", e);
+            disconnect("onEstablished failed: " + e);
         }
     }
 
@@ -790,6 +798,7 @@ public final class RdmaConnection {
         Received r = received[index];
         r.length = byteLen;
         r.kept = false;
+        establish();
         if (state != State.LIVE) {
             return; // a message after disconnect began: dropped, the buffer stays unposted
         }
