@@ -242,6 +242,10 @@ public final class RdmaSelfTest {
     private static final int MSG_DONE = 2;
     private static final int MSG_FILLER = 3;
     private static final int CHUNK = 256 * 1024;
+    /** Cookies of the server's work requests: kind + round. */
+    private static final long READ = 1_000_000;
+    private static final long WRITE = 2_000_000;
+    private static final long DONE = 3_000_000;
 
     static int pair(String address) throws Exception {
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
@@ -547,7 +551,7 @@ public final class RdmaSelfTest {
                 fail(c, "bad message type " + type + " length " + length);
                 return;
             }
-            if (!c.postRdmaRead(data, 0, length, remote, rkey, 100 + round)) {
+            if (!c.postRdmaRead(data, 0, length, remote, rkey, READ + round)) {
                 fail(c, "read not posted");
                 return;
             }
@@ -558,7 +562,8 @@ public final class RdmaSelfTest {
 
         @Override
         public void onSendCompleted(RdmaConnection c, long cookie, int status) {
-            if (cookie >= 100) {
+            boolean isRead = cookie >= READ && cookie < WRITE;
+            if (isRead) {
                 readCompletions++;
                 readStatus = status;
             }
@@ -568,7 +573,7 @@ public final class RdmaSelfTest {
                 }
                 return;
             }
-            if (cookie >= 100 && c.state() == RdmaConnection.State.LIVE) {
+            if (isRead && c.state() == RdmaConnection.State.LIVE) {
                 MemorySegment s = data.segment();
                 for (int i = 0; i < length; i++) {
                     if (s.get(ValueLayout.JAVA_BYTE, i) != pattern(round, i, 0)) {
@@ -592,8 +597,8 @@ public final class RdmaSelfTest {
                 d.set(BE32, 12, 0);
                 d.set(BE32, 16, round);
                 boolean posted = c.chain().add(data, 0, half).add(second, 0, length - half)
-                        .rdmaWrite(remote, rkey, 200 + round, 0)
-                        .add(done, 0, MSG).send(300 + round, SendChain.SIGNALED).post();
+                        .rdmaWrite(remote, rkey, WRITE + round, 0)
+                        .add(done, 0, MSG).send(DONE + round, SendChain.SIGNALED).post();
                 if (!posted) {
                     fail(c, "write+done not posted");
                 }
