@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     moments (with sends, reads and receives outstanding, from either side), each converging on
  *     one drain and one release, every buffer back in its pool.
  * <li>{@code no-device ADDR}: opening a listener on ADDR must fail with the one clear line.
+ * <li>{@code all ADDR PORT COUNT NO_DEVICE_ADDR}: the three in turn in one JVM (a JVM start costs
+ *     much in an emulated guest).
  * </ul>
  * Prints {@code METRIC key=value} lines; exits 0 on success, 1 with a reason otherwise.
  */
@@ -43,8 +45,10 @@ public final class RdmaSelfTest {
                 case "rping-server" -> rpingServer(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
                 case "pair" -> pair(args[1]);
                 case "no-device" -> noDevice(args[1]);
+                case "all" -> all(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]);
                 default -> {
-                    System.err.println("usage: RdmaSelfTest rping-server ADDR PORT COUNT | pair ADDR | no-device ADDR");
+                    System.err.println("usage: RdmaSelfTest rping-server ADDR PORT COUNT | pair ADDR | no-device ADDR"
+                            + " | all ADDR PORT COUNT NO_DEVICE_ADDR");
                     yield 2;
                 }
             };
@@ -55,6 +59,17 @@ public final class RdmaSelfTest {
         }
         System.out.flush();
         System.exit(rc);
+    }
+
+    static int all(String address, int port, int count, String noDeviceAddress) throws Exception {
+        int rc = rpingServer(address, port, count);
+        if (rc == 0) {
+            rc = pair(address);
+        }
+        if (rc == 0) {
+            rc = noDevice(noDeviceAddress);
+        }
+        return rc;
     }
 
     static void check(boolean ok, String what) {
@@ -288,7 +303,7 @@ public final class RdmaSelfTest {
         }
 
         // 2. Accept with private data, then rounds of RDMA Read and Write against the client's buffer.
-        int rounds = 40;
+        int rounds = 20;
         PairClient client = connectClient(connector, target, config, releases, "hello-1", rounds);
         check(text(client.connection.peerPrivateData()).equals("welcome hello-1"),
                 "accept private data: " + text(client.connection.peerPrivateData()));
