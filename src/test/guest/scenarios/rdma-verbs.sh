@@ -32,6 +32,9 @@ modprobe dummy 2>/dev/null
 if ip link add jtnordma0 type dummy 2>/dev/null; then
   command -v at_exit >/dev/null 2>&1 && at_exit "ip link del jtnordma0"
   ip addr add $nodev/32 dev jtnordma0 && ip link set jtnordma0 up
+  echo "no-device check: $nodev on the dummy interface jtnordma0"
+else
+  echo "no-device check: $nodev on no interface (no dummy interfaces in this kernel)"
 fi
 
 # One JVM (a JVM start is dear under emulation) runs the three checks in turn: the rping server
