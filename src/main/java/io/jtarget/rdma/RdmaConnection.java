@@ -437,19 +437,9 @@ public final class RdmaConnection {
 
     /** Accepts ({@code rdma_accept}) with our private data and RDMA Read depths; after {@link #setUp}. */
     void accept(byte[] privateData, int peerResponderResources, int peerInitiatorDepth) throws RdmaException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment param = connParam(a, privateData,
-                    Math.min(config.responderResources(), peerInitiatorDepth),
-                    Math.min(config.initiatorDepth(), peerResponderResources));
-            int rc = (int) n.rdmaAccept.invokeExact(n.state(), cmId, param);
-            if (rc != 0) {
-                throw n.failure("rdma_accept");
-            }
-        } catch (RdmaException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw RdmaNative.rethrow(t);
-        }
+        withConnParam("rdma_accept", n.rdmaAccept, privateData,
+                Math.min(config.responderResources(), peerInitiatorDepth),
+                Math.min(config.initiatorDepth(), peerResponderResources));
     }
 
     /** Rejects a connect request ({@code rdma_reject} with private data) and releases; before accept. */
@@ -465,11 +455,17 @@ public final class RdmaConnection {
 
     /** Connects ({@code rdma_connect}) with our private data; after {@link #setUp}, route resolved. */
     void connect(byte[] privateData) throws RdmaException {
+        withConnParam("rdma_connect", n.rdmaConnect, privateData, config.responderResources(), config.initiatorDepth());
+    }
+
+    /** Calls {@code rdma_accept} or {@code rdma_connect} (same signature) with a {@code struct rdma_conn_param}. */
+    private void withConnParam(String function, java.lang.invoke.MethodHandle call, byte[] privateData,
+            int responderResources, int initiatorDepth) throws RdmaException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment param = connParam(a, privateData, config.responderResources(), config.initiatorDepth());
-            int rc = (int) n.rdmaConnect.invokeExact(n.state(), cmId, param);
+            MemorySegment param = connParam(a, privateData, responderResources, initiatorDepth);
+            int rc = (int) call.invokeExact(n.state(), cmId, param);
             if (rc != 0) {
-                throw n.failure("rdma_connect");
+                throw n.failure(function);
             }
         } catch (RdmaException e) {
             throw e;

@@ -151,15 +151,26 @@ public final class RdmaSelfTest {
         return 0;
     }
 
+    /** A handler that remembers its first failure and disconnects on it. */
+    abstract static class CheckingHandler implements RdmaConnection.Handler {
+        String failure;
+
+        void fail(RdmaConnection c, String why) {
+            if (failure == null) {
+                failure = why;
+            }
+            c.disconnect(why);
+        }
+    }
+
     /** The rping server protocol on one connection. */
-    static final class RpingHandler implements RdmaConnection.Handler {
+    static final class RpingHandler extends CheckingHandler {
         private final RegisteredBuffer data;
         private final RegisteredBuffer goAhead;
         private final AtomicInteger releases;
         private final CompletableFuture<RpingHandler> done;
         RdmaConnection connection;
         int pings;
-        String failure;
         private boolean expectSource = true;
         private int length;
 
@@ -230,13 +241,6 @@ public final class RdmaSelfTest {
             } else if (cookie == 3) {
                 pings++;
             }
-        }
-
-        private void fail(RdmaConnection c, String why) {
-            if (failure == null) {
-                failure = why;
-            }
-            c.disconnect(why);
         }
 
         @Override
@@ -512,7 +516,7 @@ public final class RdmaSelfTest {
      * it and RDMA Writes it back from two SGEs (unsignaled) chained with a signaled DONE send.
      * With "read-and-drop" in its hello it disconnects right after posting its first read.
      */
-    static final class PairServer implements RdmaConnection.Handler {
+    static final class PairServer extends CheckingHandler {
         final RdmaBufferPool pool;
         final String hello;
         final Map<RdmaConnection, AtomicInteger> releases;
@@ -528,7 +532,6 @@ public final class RdmaSelfTest {
         int fillers;
         int readCompletions;
         int readStatus = -1;
-        String failure;
 
         PairServer(RdmaBufferPool pool, String hello, Map<RdmaConnection, AtomicInteger> releases) {
             this.pool = pool;
@@ -619,13 +622,6 @@ public final class RdmaSelfTest {
                 }
                 round++;
             }
-        }
-
-        private void fail(RdmaConnection c, String why) {
-            if (failure == null) {
-                failure = why;
-            }
-            c.disconnect(why);
         }
 
         @Override
