@@ -2,6 +2,7 @@
 # The RDMA verbs layer (io.jtarget.rdma) on soft-RoCE rxe0 against real peers:
 #  1. rdma-core's rping client against our rping-protocol server: SEND/RECV, RDMA Read of the
 #     client's buffer, RDMA Write back chained with a SEND, data validated by rping (-V) and by us;
+#     then an endless rping client killed (SIGKILL) mid-run: its connection drains and is released;
 #  2. our listener and connector in one JVM: reject and accept with private data, RDMA Read/Write
 #     rounds with SGE lists, disconnects with sends, reads and receives outstanding from either
 #     side, every connection drained and released exactly once, every buffer back in its pool;
@@ -26,15 +27,19 @@ ibv_devices 2>/dev/null | grep -q rxe0 || fail "no rxe0 (the guest needs --rxe)"
 addr=$(ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1 | head -n1)
 [ -n "$addr" ] || fail "eth0 has no IPv4 address"
 
-# An address whose interface has no RDMA device: a dummy interface, else one no interface has.
+# An address on an interface without an RDMA device: a dummy interface, or else the loopback
+# interface (rxe0 sits on eth0 only).
 nodev=192.0.2.77
 modprobe dummy 2>/dev/null
 if ip link add jtnordma0 type dummy 2>/dev/null; then
   command -v at_exit >/dev/null 2>&1 && at_exit "ip link del jtnordma0"
   ip addr add $nodev/32 dev jtnordma0 && ip link set jtnordma0 up
   echo "no-device check: $nodev on the dummy interface jtnordma0"
+elif ip addr add $nodev/32 dev lo 2>/dev/null; then
+  command -v at_exit >/dev/null 2>&1 && at_exit "ip addr del $nodev/32 dev lo"
+  echo "no-device check: $nodev on the loopback interface"
 else
-  echo "no-device check: $nodev on no interface (no dummy interfaces in this kernel)"
+  echo "no-device check: $nodev on no interface"
 fi
 
 # One JVM (a JVM start is dear under emulation) runs the three checks in turn: the rping server
@@ -57,6 +62,27 @@ if ! timeout 120 rping -c -a "$addr" -p $port -C $count -S $size -V > "$out/rdma
   cat "$out/rdma-verbs-rping-client.log"
   kill $selftest 2>/dev/null
   fail "rping client failed against the Java server"
+fi
+# An initiator that dies mid-run: an endless rping client killed after a few pings.
+i=0
+until grep -q '^READY-KILL' "$log" 2>/dev/null; do
+  i=$((i + 1))
+  kill -0 $selftest 2>/dev/null || break
+  [ $i -le 240 ] || { kill $selftest; grep -v DEBUG "$log"; fail "the self-test did not get ready for the killed client"; }
+  sleep 0.5
+done
+if kill -0 $selftest 2>/dev/null; then
+  rping -c -a "$addr" -p $port -S $size -v > "$out/rdma-verbs-rping-killed.log" 2>&1 &
+  victim=$!
+  i=0
+  while [ "$(grep -c 'ping data' "$out/rdma-verbs-rping-killed.log")" -lt 3 ] && [ $i -lt 240 ]; do
+    kill -0 $victim 2>/dev/null || break
+    i=$((i + 1))
+    sleep 0.5
+  done
+  kill -9 $victim 2>/dev/null
+  wait $victim 2>/dev/null
+  echo "killed an rping client after $(grep -c 'ping data' "$out/rdma-verbs-rping-killed.log") pings"
 fi
 wait $selftest
 rc=$?

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     one drain and one release, every buffer back in its pool.
  * <li>{@code no-device ADDR}: opening a listener on ADDR must fail with the one clear line.
  * <li>{@code all ADDR PORT COUNT NO_DEVICE_ADDR}: the three in turn in one JVM (a JVM start costs
- *     much in an emulated guest).
+ *     much in an emulated guest); the rping server then also serves a second client that the
+ *     scenario kills mid-run (after printing {@code READY-KILL}).
  * </ul>
  * Prints {@code METRIC key=value} lines; exits 0 on success, 1 with a reason otherwise.
  */
@@ -42,7 +44,7 @@ public final class RdmaSelfTest {
         int rc;
         try {
             rc = switch (args.length == 0 ? "" : args[0]) {
-                case "rping-server" -> rpingServer(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+                case "rping-server" -> rpingServer(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false);
                 case "pair" -> pair(args[1]);
                 case "no-device" -> noDevice(args[1]);
                 case "all" -> all(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]);
@@ -62,7 +64,7 @@ public final class RdmaSelfTest {
     }
 
     static int all(String address, int port, int count, String noDeviceAddress) throws Exception {
-        int rc = rpingServer(address, port, count);
+        int rc = rpingServer(address, port, count, true);
         if (rc == 0) {
             rc = pair(address);
         }
@@ -124,30 +126,48 @@ public final class RdmaSelfTest {
     private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    static int rpingServer(String address, int port, int expected) throws Exception {
+    /**
+     * Serves rping clients: the first must complete {@code expected} pings and disconnect cleanly;
+     * with {@code killedClient}, after printing {@code READY-KILL} a second client is killed
+     * mid-run by the scenario, and its connection must still be drained and released exactly once.
+     */
+    static int rpingServer(String address, int port, int expected, boolean killedClient) throws Exception {
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-        AtomicInteger releases = new AtomicInteger();
-        CompletableFuture<RpingHandler> done = new CompletableFuture<>();
+        LinkedBlockingQueue<RpingHandler> released = new LinkedBlockingQueue<>();
+        RdmaBufferPool[] pool = new RdmaBufferPool[1];
         RdmaListener listener = RdmaListener.open(new InetSocketAddress(address, port), loops, request -> {
             try {
-                RdmaBufferPool pool = request.device().sharedPool("rping", 64 * 1024, 4, RdmaBufferPool.LOCAL_WRITE);
-                RpingHandler h = new RpingHandler(pool.allocate(), pool.allocate(), releases, done);
+                pool[0] = request.device().sharedPool("rping", 64 * 1024, 4, RdmaBufferPool.LOCAL_WRITE);
+                RpingHandler h = new RpingHandler(pool[0].allocate(), pool[0].allocate(), released);
                 request.accept(RdmaConnectionConfig.defaults().withRecv(4, RPING_INFO), h, null);
             } catch (RdmaException e) {
-                done.completeExceptionally(e);
+                throw new IllegalStateException(e);
             }
         });
         System.out.println("READY " + listener.localAddress());
-        RpingHandler h = done.get(TIMEOUT_S, TimeUnit.SECONDS);
-        listener.close();
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        RpingHandler h = released.poll(TIMEOUT_S, TimeUnit.SECONDS);
+        check(h != null, "no rping connection released within " + TIMEOUT_S + " s");
         System.out.println("served " + h.pings + " pings; " + h.connection.disconnectReason());
         check(h.failure == null, "rping protocol: " + h.failure);
         check(h.pings == expected, "pings served " + h.pings + ", expected " + expected);
-        check(releases.get() == 1, "released " + releases.get() + " times");
-        check(listener.connectionCount() == 0, "connections left");
+        check(h.releases == 1, "released " + h.releases + " times");
         metric("rping_pings", h.pings);
         metrics("rping", listener.releasedCounters());
+        if (killedClient) {
+            System.out.println("READY-KILL");
+            RpingHandler k = released.poll(TIMEOUT_S, TimeUnit.SECONDS);
+            check(k != null, "the killed client's connection was not released within " + TIMEOUT_S + " s");
+            System.out.println("killed client: " + k.pings + " pings, then: " + k.connection.disconnectReason()
+                    + (k.failure == null ? "" : " (" + k.failure + ")"));
+            check(k.pings >= 1, "the killed client's connection served no ping");
+            check(k.releases == 1, "the killed client's connection released " + k.releases + " times");
+            metric("rping_killed_client_pings", k.pings);
+        }
+        check(pool[0].available() == pool[0].chunkCount(), "rping buffers not all back");
+        listener.close();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        check(listener.connectionCount() == 0, "connections left");
+        check(released.isEmpty(), "more rping connections than expected");
         return 0;
     }
 
@@ -167,19 +187,17 @@ public final class RdmaSelfTest {
     static final class RpingHandler extends CheckingHandler {
         private final RegisteredBuffer data;
         private final RegisteredBuffer goAhead;
-        private final AtomicInteger releases;
-        private final CompletableFuture<RpingHandler> done;
+        private final LinkedBlockingQueue<RpingHandler> released;
         RdmaConnection connection;
         int pings;
+        int releases;
         private boolean expectSource = true;
         private int length;
 
-        RpingHandler(RegisteredBuffer data, RegisteredBuffer goAhead, AtomicInteger releases,
-                CompletableFuture<RpingHandler> done) {
+        RpingHandler(RegisteredBuffer data, RegisteredBuffer goAhead, LinkedBlockingQueue<RpingHandler> released) {
             this.data = data;
             this.goAhead = goAhead;
-            this.releases = releases;
-            this.done = done;
+            this.released = released;
             goAhead.segment().asSlice(0, RPING_INFO).fill((byte) 0);
         }
 
@@ -246,10 +264,11 @@ public final class RdmaSelfTest {
         @Override
         public void onReleased(RdmaConnection c) {
             connection = c;
-            releases.incrementAndGet();
-            data.release();
-            goAhead.release();
-            done.complete(this);
+            if (++releases == 1) {
+                data.release();
+                goAhead.release();
+                released.add(this);
+            }
         }
     }
 
