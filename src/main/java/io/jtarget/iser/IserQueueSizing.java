@@ -1,6 +1,5 @@
 package io.jtarget.iser;
 
-import io.jtarget.iscsi.login.IserLoginLimits;
 import io.jtarget.iscsi.pdu.Bhs;
 
 /**
@@ -41,7 +40,7 @@ public record IserQueueSizing(
      * @param commandWindow commands the CmdSN window admits at once (MaxCmdSN - ExpCmdSN + 1)
      * @param limits the portal's iSER limits
      */
-    public static IserQueueSizing of(int commandWindow, IserLoginLimits limits) {
+    public static IserQueueSizing of(int commandWindow, IserLimits limits) {
         if (commandWindow < 1) {
             throw new IllegalArgumentException("command window below 1: " + commandWindow);
         }

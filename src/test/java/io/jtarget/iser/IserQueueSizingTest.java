@@ -3,13 +3,12 @@ package io.jtarget.iser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jtarget.iscsi.login.IserLoginLimits;
 import org.junit.jupiter.api.Test;
 
 class IserQueueSizingTest {
     @Test
     void shouldPostAReceiveForEveryCommandOfTheWindowAndEveryUnexpectedPdu() {
-        IserQueueSizing sizing = IserQueueSizing.of(128, new IserLoginLimits(8192, 8192, 8));
+        IserQueueSizing sizing = IserQueueSizing.of(128, new IserLimits(8192, 8192, 8));
 
         assertThat(sizing.receiveBuffers()).isEqualTo(136);
         assertThat(sizing.sendBuffers()).isEqualTo(136);
@@ -18,7 +17,7 @@ class IserQueueSizingTest {
 
     @Test
     void shouldHoldTheLargestControlPduInOneReceiveBuffer() {
-        IserQueueSizing sizing = IserQueueSizing.of(16, new IserLoginLimits(8192, 4096, 2));
+        IserQueueSizing sizing = IserQueueSizing.of(16, new IserLimits(8192, 4096, 2));
 
         // iSER header + BHS + 255-word AHS + 8192 bytes of data, on a 64-byte boundary.
         assertThat(sizing.receiveBufferBytes()).isGreaterThanOrEqualTo(28 + 48 + 1020 + 8192);
@@ -30,13 +29,13 @@ class IserQueueSizingTest {
 
     @Test
     void shouldPadAnOddDataSegmentLength() {
-        IserQueueSizing sizing = IserQueueSizing.of(1, new IserLoginLimits(513, 513, 2));
+        IserQueueSizing sizing = IserQueueSizing.of(1, new IserLimits(513, 513, 2));
         assertThat(sizing.sendBufferBytes()).isGreaterThanOrEqualTo(28 + 48 + 516);
     }
 
     @Test
     void shouldRefuseAnEmptyWindow() {
-        assertThatThrownBy(() -> IserQueueSizing.of(0, new IserLoginLimits(8192, 8192, 2)))
+        assertThatThrownBy(() -> IserQueueSizing.of(0, new IserLimits(8192, 8192, 2)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,7 +1,6 @@
 package io.jtarget.iscsi.login;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -11,16 +10,9 @@ import java.util.OptionalLong;
  */
 final class AcceptorRules {
     private final TargetNegotiationLimits limits;
-    private final Optional<IserLoginLimits> iser;
 
     AcceptorRules(TargetNegotiationLimits limits) {
-        this(limits, Optional.empty());
-    }
-
-    /** @param iser the portal's iSER limits; empty on a TCP portal, which answers RDMAExtensions=No */
-    AcceptorRules(TargetNegotiationLimits limits, Optional<IserLoginLimits> iser) {
         this.limits = limits;
-        this.iser = iser;
     }
 
     /**
@@ -78,21 +70,11 @@ final class AcceptorRules {
         if (parsed.isEmpty() || parsed.getAsLong() < key.min() || parsed.getAsLong() > key.max()) {
             return TextKeys.REJECT;
         }
-        if (key.name().equals(TextKeys.MAX_OUTSTANDING_UNEXPECTED_PDUS)) {
-            // "0 | 2..2^32-1": a limit of one PDU is not a value the key can take.
-            return parsed.getAsLong() == 1 ? TextKeys.REJECT : Long.toString(unexpectedPduLimit(parsed.getAsLong()));
-        }
         long target = targetNumber(key.name());
         long result = key.type() == KeyType.NUMERIC_MIN
                 ? Math.min(parsed.getAsLong(), target)
                 : Math.max(parsed.getAsLong(), target);
         return Long.toString(result);
-    }
-
-    /** RFC 7145 §6.7: Minimum, where 0 ("no limit") is larger than every number. */
-    private long unexpectedPduLimit(long offered) {
-        long own = iser.orElseThrow().maxOutstandingUnexpectedPdus();
-        return offered == 0 ? own : Math.min(offered, own);
     }
 
     boolean targetBoolean(String key) {
@@ -101,8 +83,6 @@ final class AcceptorRules {
             case TextKeys.IMMEDIATE_DATA -> limits.immediateData();
             // OR with Yes: the target always delivers and expects in-order data (§13.18, §13.19).
             case TextKeys.DATA_PDU_IN_ORDER, TextKeys.DATA_SEQUENCE_IN_ORDER -> true;
-            // RFC 7145 §6.3: AND; only a portal reached over RDMA can say Yes.
-            case TextKeys.RDMA_EXTENSIONS -> iser.isPresent();
             default -> throw new IllegalArgumentException("not a Boolean key: " + key);
         };
     }
@@ -117,8 +97,6 @@ final class AcceptorRules {
             case TextKeys.MAX_OUTSTANDING_R2T -> limits.maxOutstandingR2T();
             case TextKeys.ERROR_RECOVERY_LEVEL -> limits.errorRecoveryLevel();
             case TextKeys.ISCSI_PROTOCOL_LEVEL -> limits.protocolLevel();
-            case TextKeys.TARGET_RECV_DATA_SEGMENT_LENGTH -> iser.orElseThrow().targetRecvDataSegmentLength();
-            case TextKeys.INITIATOR_RECV_DATA_SEGMENT_LENGTH -> iser.orElseThrow().initiatorRecvDataSegmentLength();
             default -> throw new IllegalArgumentException("not a numeric key: " + key);
         };
     }

@@ -79,16 +79,6 @@ public final class KeyRegistry {
         add(TextKeys.NODE_ARCHITECTURE, DECLARATIVE, LEADING_ONLY, SESSION_WIDE, BOTH, true, false, null);
         // RFC 7144 §2.1
         numeric(TextKeys.ISCSI_PROTOCOL_LEVEL, NUMERIC_MIN, LEADING_ONLY, SESSION_WIDE, true, 1, 0, 31);
-        // RFC 7145 §6.3, §6.4, §6.5, §6.7 (iSER). "Irrelevant when RDMAExtensions=No" for the last three is
-        // decided by the negotiator from the portal: only an RDMA portal can agree RDMAExtensions=Yes.
-        add(TextKeys.RDMA_EXTENSIONS, BOOLEAN_AND, LEADING_ONLY, SESSION_WIDE, BOTH, false, true, TextKeys.NO);
-        numeric(TextKeys.TARGET_RECV_DATA_SEGMENT_LENGTH, NUMERIC_MIN, INITIALIZE_ONLY, CONNECTION_ONLY, true,
-                8192, MIN_DATA_LENGTH, MAX_DATA_LENGTH);
-        numeric(TextKeys.INITIATOR_RECV_DATA_SEGMENT_LENGTH, NUMERIC_MIN, INITIALIZE_ONLY, CONNECTION_ONLY, true,
-                8192, MIN_DATA_LENGTH, MAX_DATA_LENGTH);
-        // 0 means "no limit" and is the default; otherwise 2..2^32-1.
-        numeric(TextKeys.MAX_OUTSTANDING_UNEXPECTED_PDUS, NUMERIC_MIN, LEADING_ONLY, SESSION_WIDE, true,
-                0, 0, 0xFFFF_FFFFL);
         // §12
         add(TextKeys.AUTH_METHOD, LIST, SECURITY_ONLY, CONNECTION_ONLY, BOTH, true, false, TextKeys.NONE);
         for (String chap : new String[] {

@@ -67,7 +67,7 @@ public final class LoginNegotiator {
         this.settings = settings;
         this.peer = peer;
         this.limits = settings.limits();
-        this.rules = new AcceptorRules(limits, settings.iser());
+        this.rules = new AcceptorRules(limits);
         for (KeyDefinition key : KeyRegistry.all()) {
             if (key.isNegotiated()) {
                 key.defaultValue().ifPresent(value -> agreed.put(key.name(), value));
@@ -131,18 +131,14 @@ public final class LoginNegotiator {
         // no larger than the MaxBurstLength known at that time; should MaxBurstLength be lowered by a
         // later request, the smaller value binds both sides.
         int firstBurstLength = Math.min(number(TextKeys.FIRST_BURST_LENGTH), maxBurstLength);
-        boolean rdma = rdmaExtensions();
         return new NegotiatedParameters(
                 digest(TextKeys.HEADER_DIGEST),
                 digest(TextKeys.DATA_DIGEST),
-                // RFC 7145 §6.2, §6.4, §6.5: with RDMA extensions the control-type PDU limits take the
-                // place of MaxRecvDataSegmentLength in each direction.
-                rdma ? number(TextKeys.INITIATOR_RECV_DATA_SEGMENT_LENGTH) : initiatorMaxRecvDataSegmentLength,
-                rdma ? number(TextKeys.TARGET_RECV_DATA_SEGMENT_LENGTH)
-                        // §13.12: until the target declares its value the initiator assumes the default.
-                        : maxRecvDataSegmentLengthDeclared
-                                ? declaredMaxRecvDataSegmentLength()
-                                : defaultNumber(TextKeys.MAX_RECV_DATA_SEGMENT_LENGTH),
+                initiatorMaxRecvDataSegmentLength,
+                // §13.12: until the target declares its value the initiator assumes the default.
+                maxRecvDataSegmentLengthDeclared
+                        ? limits.maxRecvDataSegmentLength()
+                        : defaultNumber(TextKeys.MAX_RECV_DATA_SEGMENT_LENGTH),
                 maxBurstLength,
                 firstBurstLength,
                 bool(TextKeys.INITIAL_R2T),
@@ -158,11 +154,6 @@ public final class LoginNegotiator {
                 initiatorName,
                 Optional.ofNullable(initiatorAlias),
                 targetName());
-    }
-
-    /** True once a normal session agreed RDMAExtensions=Yes (RFC 7145 §6.3): iSER-assisted mode. */
-    public boolean rdmaExtensions() {
-        return bool(TextKeys.RDMA_EXTENSIONS);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -215,21 +206,8 @@ public final class LoginNegotiator {
         declareTargetValues(stage, response);
         if (stage == Stage.LOGIN_OPERATIONAL_NEGOTIATION) {
             offerWhatDefaultsCannotGive(response);
-            requireRdmaExtensionsOnIserPortal();
         }
         return response;
-    }
-
-    /**
-     * A normal session on an iSER portal runs in iSER-assisted mode or not at all: a reliable
-     * connected queue pair carries no TCP byte stream to fall back to (RFC 7145 §5.1, §6.3).
-     */
-    private void requireRdmaExtensionsOnIserPortal() {
-        if (settings.iser().isPresent() && sessionType == SessionType.NORMAL
-                && received.containsKey(TextKeys.RDMA_EXTENSIONS) && !pendingOffers.containsKey(TextKeys.RDMA_EXTENSIONS)
-                && !rdmaExtensions()) {
-            throw refuse(LoginStatus.INITIATOR_ERROR, "RDMAExtensions=No on an iSER portal");
-        }
     }
 
     /**
@@ -324,11 +302,6 @@ public final class LoginNegotiator {
         }
         if (sessionType == SessionType.DISCOVERY && key.irrelevantInDiscovery()) {
             // §13: "Irrelevant when: SessionType=Discovery".
-            response.add(KeyValue.of(pair.key(), TextKeys.IRRELEVANT));
-            return;
-        }
-        if (settings.iser().isEmpty() && IserKeys.DEPEND_ON_RDMA_EXTENSIONS.contains(key.name())) {
-            // RFC 7145 §6.4, §6.5, §6.7: "Irrelevant when: RDMAExtensions=No", always so on TCP.
             response.add(KeyValue.of(pair.key(), TextKeys.IRRELEVANT));
             return;
         }
@@ -467,21 +440,12 @@ public final class LoginNegotiator {
             target.alias().ifPresent(alias -> response.add(KeyValue.of(TextKeys.TARGET_ALIAS, alias)));
             portalGroupTagDeclared = true;
         }
-        boolean iserNormalSession = settings.iser().isPresent() && sessionType == SessionType.NORMAL;
-        if (!maxRecvDataSegmentLengthDeclared && stage == Stage.LOGIN_OPERATIONAL_NEGOTIATION && !iserNormalSession) {
+        if (!maxRecvDataSegmentLengthDeclared && stage == Stage.LOGIN_OPERATIONAL_NEGOTIATION) {
             // §13.12: declarative, so the target always states its own value; not allowed in the
-            // security stage because it is an operational key. In iSER-assisted mode
-            // TargetRecvDataSegmentLength takes its place (RFC 7145 §6.2).
-            response.add(KeyValue.of(TextKeys.MAX_RECV_DATA_SEGMENT_LENGTH, declaredMaxRecvDataSegmentLength()));
+            // security stage because it is an operational key.
+            response.add(KeyValue.of(TextKeys.MAX_RECV_DATA_SEGMENT_LENGTH, limits.maxRecvDataSegmentLength()));
             maxRecvDataSegmentLengthDeclared = true;
         }
-    }
-
-    /** On an iSER portal (a discovery session) no PDU may exceed the posted receive buffers. */
-    private int declaredMaxRecvDataSegmentLength() {
-        return settings.iser()
-                .map(iser -> Math.min(limits.maxRecvDataSegmentLength(), iser.targetRecvDataSegmentLength()))
-                .orElse(limits.maxRecvDataSegmentLength());
     }
 
     /**
@@ -508,19 +472,6 @@ public final class LoginNegotiator {
         if (!limits.immediateData() && bool(TextKeys.IMMEDIATE_DATA)) {
             offer(TextKeys.IMMEDIATE_DATA, TextKeys.NO, response);
         }
-        settings.iser().ifPresent(iser -> {
-            if (!rdmaExtensions()) {
-                offer(TextKeys.RDMA_EXTENSIONS, TextKeys.YES, response);
-            }
-            if (iser.targetRecvDataSegmentLength() < number(TextKeys.TARGET_RECV_DATA_SEGMENT_LENGTH)) {
-                offer(TextKeys.TARGET_RECV_DATA_SEGMENT_LENGTH, Integer.toString(iser.targetRecvDataSegmentLength()),
-                        response);
-            }
-            if (iser.initiatorRecvDataSegmentLength() < number(TextKeys.INITIATOR_RECV_DATA_SEGMENT_LENGTH)) {
-                offer(TextKeys.INITIATOR_RECV_DATA_SEGMENT_LENGTH,
-                        Integer.toString(iser.initiatorRecvDataSegmentLength()), response);
-            }
-        });
     }
 
     private void offer(String key, String value, List<KeyValue> response) {

@@ -13,24 +13,15 @@ import java.util.Optional;
  * @param authenticators the AuthMethods the target accepts; include {@link NoAuthentication} to let
  *     initiators log in without authentication (and skip the SecurityNegotiation stage)
  * @param textLimits bounds applied when decoding text segments
- * @param iser for a portal reached over RDMA, what it negotiates of RFC 7145; empty for TCP
  */
 public record LoginSettings(
         TargetNegotiationLimits limits,
         int portalGroupTag,
         TargetDirectory targets,
         List<Authenticator> authenticators,
-        TextLimits textLimits,
-        Optional<IserLoginLimits> iser) {
-
-    /** A TCP portal's settings. */
-    public LoginSettings(TargetNegotiationLimits limits, int portalGroupTag, TargetDirectory targets,
-            List<Authenticator> authenticators, TextLimits textLimits) {
-        this(limits, portalGroupTag, targets, authenticators, textLimits, Optional.empty());
-    }
+        TextLimits textLimits) {
 
     public LoginSettings {
-        Objects.requireNonNull(iser, "iser");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(textLimits, "textLimits");
@@ -47,17 +38,6 @@ public record LoginSettings(
     public static LoginSettings withoutAuthentication(int portalGroupTag, TargetDirectory targets) {
         return new LoginSettings(TargetNegotiationLimits.defaults(), portalGroupTag, targets,
                 List.of(NoAuthentication.INSTANCE), TextLimits.defaults());
-    }
-
-    /** The same settings for an iSER portal: RDMA extensions, and digests only None (RFC 7145 §6.1). */
-    public LoginSettings forIser(IserLoginLimits iserLimits) {
-        TargetNegotiationLimits l = limits;
-        TargetNegotiationLimits noDigests = new TargetNegotiationLimits(l.maxRecvDataSegmentLength(),
-                l.maxBurstLength(), l.firstBurstLength(), l.maxOutstandingR2T(), l.initialR2T(), l.immediateData(),
-                List.of(DigestType.NONE), List.of(DigestType.NONE), l.errorRecoveryLevel(), l.maxConnections(),
-                l.defaultTime2Wait(), l.defaultTime2Retain(), l.protocolLevel());
-        return new LoginSettings(noDigests, portalGroupTag, targets, authenticators, textLimits,
-                Optional.of(iserLimits));
     }
 
     /** The methods a login of this session type (and target) may use, in configured order. */

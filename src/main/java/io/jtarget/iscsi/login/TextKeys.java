@@ -53,11 +53,6 @@ public final class TextKeys {
     public static final String NODE_ARCHITECTURE = "X#NodeArchitecture";
     // RFC 7144 §2.1.
     public static final String ISCSI_PROTOCOL_LEVEL = "iSCSIProtocolLevel";
-    // RFC 7145 §6: iSER (iSCSI Extensions for RDMA).
-    public static final String RDMA_EXTENSIONS = "RDMAExtensions";
-    public static final String TARGET_RECV_DATA_SEGMENT_LENGTH = "TargetRecvDataSegmentLength";
-    public static final String INITIATOR_RECV_DATA_SEGMENT_LENGTH = "InitiatorRecvDataSegmentLength";
-    public static final String MAX_OUTSTANDING_UNEXPECTED_PDUS = "MaxOutstandingUnexpectedPDUs";
     // RFC 7143 §12: security stage.
     public static final String AUTH_METHOD = "AuthMethod";
     public static final String CHAP = "CHAP";

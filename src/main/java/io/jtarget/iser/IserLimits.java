@@ -1,10 +1,10 @@
-package io.jtarget.iscsi.login;
+package io.jtarget.iser;
+
+import io.jtarget.iscsi.login.KeyRegistry;
 
 /**
- * What an iSER portal negotiates beyond RFC 7143 (RFC 7145 §6). Present in {@link LoginSettings}
- * only for a portal reached over RDMA: there the target answers RDMAExtensions=Yes and a normal
- * session must agree to it, because a reliable-connected queue pair has no TCP streaming mode to
- * fall back to.
+ * The target's own values of what an iSER connection negotiates beyond RFC 7143 (RFC 7145 §6),
+ * and so the size of the buffers it registers for control-type PDUs.
  *
  * @param targetRecvDataSegmentLength the most data the target accepts in one control-type PDU
  *     (immediate data, text, NOP-Out): the size of its posted receive buffers; the initiator's
@@ -15,12 +15,12 @@ package io.jtarget.iscsi.login;
  *     TMF, Logout, Text) the target has receive buffers for; answered with the minimum, 0 meaning
  *     "no limit" on the initiator's side (§6.7)
  */
-public record IserLoginLimits(
+public record IserLimits(
         int targetRecvDataSegmentLength,
         int initiatorRecvDataSegmentLength,
         int maxOutstandingUnexpectedPdus) {
 
-    public IserLoginLimits {
+    public IserLimits {
         if (targetRecvDataSegmentLength < KeyRegistry.MIN_DATA_LENGTH
                 || targetRecvDataSegmentLength > KeyRegistry.MAX_DATA_LENGTH) {
             throw new IllegalArgumentException("targetRecvDataSegmentLength out of range: " + targetRecvDataSegmentLength);
