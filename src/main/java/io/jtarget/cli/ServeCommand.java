@@ -128,7 +128,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--chap-algorithms", paramLabel = "LIST", split = ",",
             defaultValue = "SHA3-256,SHA-256,SHA-1,MD5",
-            description = "CHAP_A hashes accepted; the strongest the initiator offers wins (default: ${DEFAULT-VALUE}). "
+            description = "CHAP_A hashes accepted; of those, the first in the initiator's list is used (default: ${DEFAULT-VALUE}). "
                     + "MD5 is accepted only when listed: leave it out if every initiator supports SHA "
                     + "(libiscsi 1.19, Windows and ESXi offer only MD5).")
     List<String> chapAlgorithms = new ArrayList<>();

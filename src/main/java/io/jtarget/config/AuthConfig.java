@@ -11,8 +11,9 @@ import java.util.Set;
  * @param chap the CHAP credentials the initiator must prove; empty: no authentication (AuthMethod=None)
  * @param mutualChap the target's own CHAP credentials, sent when the initiator asks for mutual
  *     CHAP; requires {@code chap}
- * @param algorithms the CHAP_A algorithms accepted; the strongest the initiator offers wins. MD5
- *     is accepted only when listed here
+ * @param algorithms the CHAP_A algorithms accepted. The initiator's order of preference decides
+ *     among them: the first algorithm of its CHAP_A list that is accepted here is used (RFC 7143
+ *     §6.2.1). MD5 is accepted only when listed here
  */
 public record AuthConfig(Optional<ChapCredentials> chap, Optional<ChapCredentials> mutualChap, Set<ChapDigest> algorithms) {
 

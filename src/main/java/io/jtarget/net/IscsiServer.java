@@ -7,13 +7,12 @@ import io.jtarget.config.BackingSpec;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
-import io.jtarget.iscsi.pdu.PduDecoder;
-import io.jtarget.iscsi.pdu.PduEncoder;
 import io.jtarget.iscsi.session.ExportedTarget;
 import io.jtarget.iscsi.session.IscsiConnection;
 import io.jtarget.iscsi.session.IscsiServerContext;
 import io.jtarget.iscsi.session.SecurityPolicy;
 import io.jtarget.iscsi.session.Session;
+import io.jtarget.iscsi.transport.tcp.TcpTransport;
 import io.jtarget.scsi.LogicalUnit;
 import io.jtarget.scsi.PrStore;
 import io.jtarget.scsi.ScsiTargetCore;
@@ -24,7 +23,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -65,9 +63,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class IscsiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IscsiServer.class);
-
-    /** MaxRecvDataSegmentLength in force during login (RFC 7143 §13.12: 8192 until negotiated). */
-    private static final int LOGIN_MAX_DATA_SEGMENT = 8192;
 
     private final EventLoopGroup loops;
     private final ExecutorService backendPool;
@@ -121,11 +116,7 @@ public final class IscsiServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             channels.add(ch);
-                            PduDecoder decoder = new PduDecoder(LOGIN_MAX_DATA_SEGMENT);
-                            PduEncoder.DigestSettings digests = new PduEncoder.DigestSettings();
-                            ch.pipeline().addLast("pdu-decoder", decoder);
-                            ch.pipeline().addLast("pdu-encoder", new PduEncoder(digests));
-                            ch.pipeline().addLast("iscsi", new IscsiConnection(context, decoder, digests));
+                            TcpTransport.install(ch.pipeline(), transport -> new IscsiConnection(context, transport));
                         }
                     });
             for (InetSocketAddress portal : config.portals()) {

@@ -155,7 +155,8 @@ final class BlockCommands {
      * WRITE(6/10/12/16), SBC-4 §5.40-§5.43. Only whole blocks the initiator actually sent are written:
      * when its expected transfer length is below the CDB's (an iSCSI overflow, RFC 7143 §11.4.5.1) the
      * blocks beyond it stay untouched and the fabric reports the residual (libiscsi
-     * test_write10_residuals expects GOOD and exactly this).
+     * test_write10_residuals expects GOOD and exactly this). Data that ends inside a block cannot be
+     * written as sent: the command is refused before anything is written (below).
      */
     static void write(ScsiTask task, BlockCdbLayout layout) {
         task.commandTransferLength(layout.blocks(task.cdb()) * task.lu().device().blockSize());
@@ -171,6 +172,16 @@ final class BlockCommands {
     private static void writeReceived(ScsiTask task, BlockCdbLayout layout, boolean fua, int verifyBytchk) {
         Range range = parseRange(task, layout, true);
         if (range == null) {
+            return;
+        }
+        ByteBuf out = task.command().dataOut();
+        int received = out == null ? 0 : out.readableBytes();
+        int blockSize = task.lu().device().blockSize();
+        if (received % blockSize != 0 && (long) received < (long) range.blocks() * blockSize) {
+            // Fewer bytes than the CDB asks for, ending inside a block (e.g. one block, EDTL 200):
+            // writing the whole blocks only would lose the initiator's last bytes behind a GOOD.
+            // FCP-4 and LIO answer INVALID FIELD IN COMMAND INFORMATION UNIT; nothing is written.
+            task.fail(SenseReason.INVALID_FIELD_IN_COMMAND_INFORMATION_UNIT);
             return;
         }
         int blocks = receivedBlocks(task, range.blocks());

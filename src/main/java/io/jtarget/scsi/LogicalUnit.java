@@ -14,8 +14,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * piece has its own small lock-free or per-object synchronisation (no LU-wide lock).
  */
 public final class LogicalUnit {
-    /** Largest single READ/WRITE/VERIFY we accept; reported in the Block Limits VPD page (SBC-4 §6.6.4). */
-    static final int MAX_TRANSFER_BYTES = 8 * 1024 * 1024;
+    /**
+     * Largest single READ/WRITE/VERIFY we accept; reported in the Block Limits VPD page (SBC-4
+     * §6.6.4). The one owner of this bound: fabrics size their Data-Out buffers by it too.
+     */
+    public static final int MAX_TRANSFER_BYTES = 8 * 1024 * 1024;
 
     /** SBC-4 §4.20 / §5.27: the medium state START STOP UNIT moves between. */
     enum MediumState {

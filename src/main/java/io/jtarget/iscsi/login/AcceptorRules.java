@@ -10,9 +10,11 @@ import java.util.OptionalLong;
  */
 final class AcceptorRules {
     private final TargetNegotiationLimits limits;
+    private final TransportKeyRules transportKeys;
 
-    AcceptorRules(TargetNegotiationLimits limits) {
+    AcceptorRules(TargetNegotiationLimits limits, TransportKeyRules transportKeys) {
         this.limits = limits;
+        this.transportKeys = transportKeys;
     }
 
     /**
@@ -83,7 +85,7 @@ final class AcceptorRules {
             case TextKeys.IMMEDIATE_DATA -> limits.immediateData();
             // OR with Yes: the target always delivers and expects in-order data (§13.18, §13.19).
             case TextKeys.DATA_PDU_IN_ORDER, TextKeys.DATA_SEQUENCE_IN_ORDER -> true;
-            default -> throw new IllegalArgumentException("not a Boolean key: " + key);
+            default -> transportKeys.targetBoolean(key);
         };
     }
 
@@ -97,7 +99,7 @@ final class AcceptorRules {
             case TextKeys.MAX_OUTSTANDING_R2T -> limits.maxOutstandingR2T();
             case TextKeys.ERROR_RECOVERY_LEVEL -> limits.errorRecoveryLevel();
             case TextKeys.ISCSI_PROTOCOL_LEVEL -> limits.protocolLevel();
-            default -> throw new IllegalArgumentException("not a numeric key: " + key);
+            default -> transportKeys.targetNumber(key);
         };
     }
 }

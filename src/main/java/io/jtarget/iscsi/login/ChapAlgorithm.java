@@ -8,7 +8,7 @@ import java.util.Optional;
  * CHAP hash algorithms by their CHAP_A numbers, the IANA "PPP Authentication Algorithms"
  * registry that RFC 7143 §12.1.3 refers to: 5 = MD5 (RFC 1994, the only one RFC 7143 names),
  * 6 = SHA-1, 7 = SHA-256, 8 = SHA3-256 (the same numbers Linux LIO and open-iscsi use).
- * Declared weakest first; {@link #strength()} orders them.
+ * Declared weakest first.
  */
 public enum ChapAlgorithm {
     MD5(5, "MD5", 16),
@@ -38,11 +38,6 @@ public enum ChapAlgorithm {
 
     public int digestLength() {
         return digestLength;
-    }
-
-    /** Larger is stronger. */
-    public int strength() {
-        return ordinal();
     }
 
     /**

@@ -22,10 +22,11 @@ import java.util.function.BiPredicate;
  *   T→I  [CHAP_N=&lt;N'&gt; CHAP_R=&lt;R'&gt;]
  * </pre>
  *
- * R = H(I || secret || C) with H the algorithm A (RFC 1994 §4.1). The strongest algorithm both
- * sides accept wins. Challenges are fresh SecureRandom bytes; responses are compared in constant
- * time, and an unknown CHAP_N goes through exactly the same computation as a wrong response, so
- * a failure costs the same time as a success and tells nothing (no timing oracle). A reflected
+ * R = H(I || secret || C) with H the algorithm A (RFC 1994 §4.1). A is the first algorithm of the
+ * initiator's CHAP_A list that the target accepts (RFC 7143 §6.2.1). Challenges are fresh
+ * SecureRandom bytes; responses are compared in constant time, and an unknown CHAP_N goes through
+ * exactly the same computation as a wrong response, so a failure costs the same time as a success
+ * and tells nothing (no timing oracle). A reflected
  * challenge (the initiator sending our own CHAP_C back for mutual CHAP) is refused, as §12.1.3
  * requires ("Responders MUST check for this condition and close the iSCSI TCP connection").
  *
@@ -127,6 +128,9 @@ public final class ChapAuthenticator implements Authenticator {
             if (offered.isEmpty() || keys.size() != 1) {
                 return fail("expected CHAP_A alone, got " + names(keys));
             }
+            // RFC 7143 §6.2.1: the first value of the initiator's list that the target accepts. Which
+            // algorithms are acceptable is the operator's choice; the order of preference is the
+            // initiator's (libiscsi computes the response with the algorithm it listed first).
             ChapAlgorithm chosen = null;
             for (String item : TextValues.parseList(offered.get())) {
                 OptionalLong id = TextValues.parseNumber(item);
@@ -134,9 +138,9 @@ public final class ChapAuthenticator implements Authenticator {
                     continue; // §6.2.1: unknown list items are skipped, not fatal
                 }
                 Optional<ChapAlgorithm> a = ChapAlgorithm.byWireId(id.getAsLong());
-                if (a.isPresent() && algorithms.contains(a.get())
-                        && (chosen == null || a.get().strength() > chosen.strength())) {
+                if (a.isPresent() && algorithms.contains(a.get())) {
                     chosen = a.get();
+                    break;
                 }
             }
             if (chosen == null) {

@@ -29,6 +29,11 @@ public final class KeyRegistry {
     /** Largest value of the 512..2^24-1 data lengths (§13.12-§13.14). */
     public static final long MAX_DATA_LENGTH = (1L << 24) - 1;
     public static final long MIN_DATA_LENGTH = 512;
+    /**
+     * MaxRecvDataSegmentLength until declared (§13.12): what both sides may send during login, and
+     * so the largest Login PDU data segment either side accepts or sends.
+     */
+    public static final int DEFAULT_MAX_RECV_DATA_SEGMENT_LENGTH = 8192;
 
     private static final Map<String, KeyDefinition> KEYS = new LinkedHashMap<>();
 
@@ -55,7 +60,7 @@ public final class KeyRegistry {
         add(TextKeys.IMMEDIATE_DATA, BOOLEAN_AND, LEADING_ONLY, SESSION_WIDE, BOTH, false, true, TextKeys.YES);
         // §13.12: declarative, each side states what it can receive.
         numeric(TextKeys.MAX_RECV_DATA_SEGMENT_LENGTH, DECLARATIVE, ALL, CONNECTION_ONLY, false,
-                8192, MIN_DATA_LENGTH, MAX_DATA_LENGTH);
+                DEFAULT_MAX_RECV_DATA_SEGMENT_LENGTH, MIN_DATA_LENGTH, MAX_DATA_LENGTH);
         // §13.13, §13.14
         numeric(TextKeys.MAX_BURST_LENGTH, NUMERIC_MIN, LEADING_ONLY, SESSION_WIDE, true,
                 262144, MIN_DATA_LENGTH, MAX_DATA_LENGTH);

@@ -33,6 +33,12 @@ public final class LoginNegotiator {
     private final TargetNegotiationLimits limits;
     private final AcceptorRules rules;
     private final InetAddress peer;
+    /** Keys the connection's transport adds (RFC 7145 §6 on iSER), by name. */
+    private final Map<String, KeyDefinition> transportKeys = new LinkedHashMap<>();
+    private final TransportKeyRules transportRules;
+    /** The initiator's declarations of transport keys (e.g. InitiatorRecvDataSegmentLength). */
+    private final Map<String, String> transportDeclarations = new HashMap<>();
+    private boolean transportKeysDeclared;
 
     private LoginFailure failure;
     private boolean identified;
@@ -64,11 +70,31 @@ public final class LoginNegotiator {
      * @param peer the initiator's IP address, for address-based access control (null: unknown)
      */
     public LoginNegotiator(LoginSettings settings, InetAddress peer) {
+        this(settings, peer, TransportKeyRules.NONE);
+    }
+
+    /**
+     * @param peer the initiator's IP address, for address-based access control (null: unknown)
+     * @param transportKeys the keys the connection's transport negotiates beyond RFC 7143's
+     */
+    public LoginNegotiator(LoginSettings settings, InetAddress peer, TransportKeyRules transportKeys) {
         this.settings = settings;
         this.peer = peer;
         this.limits = settings.limits();
-        this.rules = new AcceptorRules(limits);
+        this.transportRules = transportKeys;
+        this.rules = new AcceptorRules(limits, transportKeys);
+        for (KeyDefinition key : transportKeys.keys()) {
+            if (KeyRegistry.lookup(key.name()).isPresent()) {
+                throw new IllegalArgumentException("transport key redefines an RFC 7143 key: " + key.name());
+            }
+            this.transportKeys.put(key.name(), key);
+        }
         for (KeyDefinition key : KeyRegistry.all()) {
+            if (key.isNegotiated()) {
+                key.defaultValue().ifPresent(value -> agreed.put(key.name(), value));
+            }
+        }
+        for (KeyDefinition key : this.transportKeys.values()) {
             if (key.isNegotiated()) {
                 key.defaultValue().ifPresent(value -> agreed.put(key.name(), value));
             }
@@ -153,7 +179,23 @@ public final class LoginNegotiator {
                 sessionType,
                 initiatorName,
                 Optional.ofNullable(initiatorAlias),
-                targetName());
+                targetName(),
+                transportValues());
+    }
+
+    /** The transport keys in force: negotiated results, the initiator's declarations, else defaults. */
+    private Map<String, String> transportValues() {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (KeyDefinition key : transportKeys.values()) {
+            String value = key.isNegotiated() ? agreed.get(key.name()) : transportDeclarations.get(key.name());
+            if (value == null) {
+                value = key.defaultValue().orElse(null);
+            }
+            if (value != null) {
+                values.put(key.name(), value);
+            }
+        }
+        return values;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -175,7 +217,8 @@ public final class LoginNegotiator {
                 acceptAnswerToOffer(pair);
                 continue;
             }
-            Optional<KeyDefinition> definition = KeyRegistry.lookup(pair.key());
+            Optional<KeyDefinition> definition = KeyRegistry.lookup(pair.key())
+                    .or(() -> Optional.ofNullable(transportKeys.get(pair.key())));
             if (definition.isEmpty()) {
                 if (authState == AuthState.IN_PROGRESS && exchange.handlesKey(pair.key())) {
                     authenticationKeys.add(pair);
@@ -389,9 +432,25 @@ public final class LoginNegotiator {
                 }
             }
             default -> {
-                // X#NodeArchitecture and other informational declarations.
+                KeyDefinition transportKey = transportKeys.get(pair.key());
+                if (transportKey != null) {
+                    acceptTransportDeclaration(transportKey, pair);
+                }
+                // X#NodeArchitecture and other informational declarations need nothing.
             }
         }
+    }
+
+    /** A declaration of a transport key (RFC 7145 §6.5: InitiatorRecvDataSegmentLength): range-checked, then kept. */
+    private void acceptTransportDeclaration(KeyDefinition key, KeyValue pair) {
+        if (key.min() != 0 || key.max() != 0) {
+            if (!withinRange(pair.value(), key.min(), key.max())) {
+                throw refuse(LoginStatus.INITIATOR_ERROR, pair.key() + "=" + pair.value());
+            }
+            transportDeclarations.put(key.name(), Long.toString(TextValues.parseNumber(pair.value()).orElseThrow()));
+            return;
+        }
+        transportDeclarations.put(key.name(), pair.value());
     }
 
     /** §6.2.1 list negotiation of AuthMethod (§12): the first offered method the target accepts. */
@@ -445,6 +504,10 @@ public final class LoginNegotiator {
             // security stage because it is an operational key.
             response.add(KeyValue.of(TextKeys.MAX_RECV_DATA_SEGMENT_LENGTH, limits.maxRecvDataSegmentLength()));
             maxRecvDataSegmentLengthDeclared = true;
+        }
+        if (!transportKeysDeclared && stage == Stage.LOGIN_OPERATIONAL_NEGOTIATION) {
+            response.addAll(transportRules.targetDeclarations(sessionType));
+            transportKeysDeclared = true;
         }
     }
 

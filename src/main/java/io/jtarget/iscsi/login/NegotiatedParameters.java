@@ -1,5 +1,6 @@
 package io.jtarget.iscsi.login;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,6 +29,8 @@ import java.util.Optional;
  * @param initiatorName the InitiatorName
  * @param initiatorAlias the InitiatorAlias, if declared
  * @param targetName the TargetName of a normal session; empty for discovery
+ * @param transportKeys the values in force of the keys the transport added ({@link TransportKeyRules}):
+ *     negotiated results, the initiator's declarations, else the defaults; empty on TCP
  */
 public record NegotiatedParameters(
         boolean headerDigest,
@@ -48,7 +51,12 @@ public record NegotiatedParameters(
         SessionType sessionType,
         String initiatorName,
         Optional<String> initiatorAlias,
-        Optional<String> targetName) {
+        Optional<String> targetName,
+        Map<String, String> transportKeys) {
+
+    public NegotiatedParameters {
+        transportKeys = Map.copyOf(transportKeys);
+    }
 
     /** Unsolicited Data-Out PDUs may be sent (§13.10: InitialR2T=No). */
     public boolean unsolicitedDataAllowed() {
@@ -59,13 +67,14 @@ public record NegotiatedParameters(
         return new NegotiatedParameters(headerDigest, dataDigest, value, targetMaxRecvDataSegmentLength,
                 maxBurstLength, firstBurstLength, initialR2T, immediateData, maxOutstandingR2T, dataPduInOrder,
                 dataSequenceInOrder, errorRecoveryLevel, maxConnections, defaultTime2Wait, defaultTime2Retain,
-                sessionType, initiatorName, initiatorAlias, targetName);
+                sessionType, initiatorName, initiatorAlias, targetName, transportKeys);
     }
 
     NegotiatedParameters withInitiatorAlias(String alias) {
         return new NegotiatedParameters(headerDigest, dataDigest, initiatorMaxRecvDataSegmentLength,
                 targetMaxRecvDataSegmentLength, maxBurstLength, firstBurstLength, initialR2T, immediateData,
                 maxOutstandingR2T, dataPduInOrder, dataSequenceInOrder, errorRecoveryLevel, maxConnections,
-                defaultTime2Wait, defaultTime2Retain, sessionType, initiatorName, Optional.of(alias), targetName);
+                defaultTime2Wait, defaultTime2Retain, sessionType, initiatorName, Optional.of(alias), targetName,
+                transportKeys);
     }
 }

@@ -1,12 +1,18 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.iscsi.login.LoginStatus;
+import io.jtarget.iscsi.login.NegotiatedParameters;
 import io.jtarget.iscsi.pdu.Bhs;
 import io.jtarget.iscsi.pdu.HeaderBuilder;
 import io.jtarget.iscsi.pdu.IscsiPdu;
 import io.jtarget.iscsi.pdu.Opcode;
 import io.jtarget.iscsi.pdu.PduDecoder;
-import io.jtarget.iscsi.pdu.PduEncoder;
-import io.jtarget.iscsi.pdu.PduFormatException;
+import io.jtarget.iscsi.transport.ConnectionLoop;
+import io.jtarget.iscsi.transport.IscsiTransport;
+import io.jtarget.iscsi.transport.TargetTransferTags;
+import io.jtarget.iscsi.transport.TransferTask;
+import io.jtarget.iscsi.transport.TransportHandler;
+import io.jtarget.scsi.LogicalUnit;
 import io.jtarget.scsi.ScsiCommand;
 import io.jtarget.scsi.ScsiResponse;
 import io.jtarget.scsi.ScsiStatus;
@@ -17,33 +23,26 @@ import io.jtarget.scsi.TaskManagementResponse;
 import io.jtarget.scsi.TransportError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.util.collection.IntObjectHashMap;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One iSCSI connection (RFC 7143 §3.2.1), owned by one event loop: the login phase, then the
- * full feature phase of its session. Every field is touched only on that loop; the SCSI core's
- * completions are posted back to it (DESIGN.md "Threads"), so nothing here needs a lock.
+ * One iSCSI connection (RFC 7143 §3.2.1) as protocol, free of any transport: the login phase,
+ * then the full feature phase of its session (CmdSN window, tasks, Data-Out rules, task
+ * management, NOP, Text, Logout, draining). PDUs come in through {@link TransportHandler} and go
+ * out through its {@link IscsiTransport} (TCP or iSER), which also moves task data: solicited
+ * Data-Out ({@link IscsiTransport#fetchDataOut}) and Data-In ({@link IscsiTransport#sendDataIn}).
  *
- * <p>Responses produced while handling a read are written without flushing and flushed once
- * when the read round ends ({@link #channelReadComplete}); completions arriving between reads
- * schedule a single flush for the whole batch (seed 002: few syscalls and wake-ups per I/O).
+ * <p>Every field is touched only on the transport's {@link ConnectionLoop}; the SCSI core's
+ * completions are posted back to it (DESIGN.md "Threads"), so nothing here needs a lock. Time
+ * and timers come from that loop too, so tests run NOP-In pings and timeouts on a manual clock.
  */
-public final class IscsiConnection extends ChannelInboundHandlerAdapter {
+public final class IscsiConnection implements TransportHandler {
     private static final Logger log = LoggerFactory.getLogger(IscsiConnection.class);
 
     /** Connection lifecycle, one enum with logged transitions (STYLE habit 5). */
@@ -55,12 +54,15 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         CLOSED
     }
 
-    private final IscsiServerContext server;
-    private final PduDecoder decoder;
-    private final PduEncoder.DigestSettings digests;
+    /** The owner of NOP-In ping tags in {@link TargetTransferTags}. */
+    private static final Object PING = new Object();
 
-    private ChannelHandlerContext ctx;
-    /** The address counted by admission control, released when the channel closes; null if refused. */
+    private final IscsiServerContext server;
+    private final IscsiTransport transport;
+    private final ConnectionLoop loop;
+    private final TargetTransferTags transferTags = new TargetTransferTags();
+
+    /** The address counted by admission control, released when the connection closes; null if refused. */
     private InetAddress admittedFrom;
     /** Data-Out buffer memory this connection may hold across its write tasks. */
     private DataOutBudget dataOutBudget;
@@ -72,115 +74,73 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private int statSn;
     /** Tasks by ITT; a primitive-keyed map, so the per-command lookups box nothing. */
     private final IntObjectHashMap<IscsiTask> tasks = new IntObjectHashMap<>();
-    private final Map<Integer, IscsiTask> tasksByTtt = new HashMap<>();
-    private final java.util.function.IntConsumer forgetTtt = tasksByTtt::remove;
-    private int nextTtt = 1;
     /** Tasks submitted to the core whose completion has not come back yet. */
     private int executing;
-
-    /** A batch (a read round or a completion drain) is running: its writes wait for its one flush. */
-    private boolean inReadRound;
-    private boolean flushScheduled;
-    private final Runnable flushTask = this::flushNow;
-    /** Completions from backend threads, handled on the loop in batches; created with the channel. */
-    private CompletionQueue<IscsiTask> completions;
-    private boolean completionBatchOpen;
+    /** Completions from backend threads, handled on the loop in batches. */
+    private final IscsiTransport.CompletionSink<IscsiTask> completions;
 
     // Liveness (NOP-In ping, RFC 7143 §11.19) and login timeout.
-    private long lastReceiveNanos = System.nanoTime();
+    private long lastReceiveNanos;
     private int pingTtt = Bhs.RESERVED_TAG;
     private long pingSentNanos;
-    private ScheduledFuture<?> timer;
+    private ConnectionLoop.Timer timer;
 
     // A pending logout waiting for outstanding tasks (§11.14: the response follows them).
     private IscsiPdu pendingLogout;
 
-    public IscsiConnection(IscsiServerContext server, PduDecoder decoder, PduEncoder.DigestSettings digests) {
+    /** The connection's one reassembler of C-bit text sequences: Login, then Text Requests. */
+    private final TextSequence textSequence;
+    private final TextExchange text;
+
+    /** Called by the transport once it knows its loop, before {@link #onConnected}. */
+    public IscsiConnection(IscsiServerContext server, IscsiTransport transport) {
         this.server = server;
-        this.decoder = decoder;
-        this.digests = digests;
+        this.transport = transport;
+        this.loop = transport.loop();
+        this.completions = transport.completions(this::onCompletion);
+        this.lastReceiveNanos = loop.nanoTime();
+        this.textSequence = new TextSequence(server.loginSettings().textLimits().maxSegmentBytes());
+        this.text = new TextExchange(textSequence);
     }
 
-    // ---------------------------------------------------------------- channel events
+    // ---------------------------------------------------------------- transport events
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        this.completions = new CompletionQueue<>(ctx.channel().eventLoop(), this::onQueuedCompletion,
-                this::endCompletionBatch);
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        InetAddress address = remoteAddress() == null ? null : remoteAddress().getAddress();
-        java.util.Optional<io.jtarget.iscsi.login.LoginStatus> refused = server.admission().admit(address);
+    public void onConnected() {
+        InetSocketAddress remote = remoteAddress();
+        InetAddress address = remote == null ? null : remote.getAddress();
+        Optional<LoginStatus> refused = server.admission().admit(address);
         admittedFrom = refused.isEmpty() ? address : null;
         dataOutBudget = new DataOutBudget(server.connectionLimits().maxDataOutBytesPerConnection());
         login = new LoginPhase(this, server, address, refused);
-        long loginTimeout = server.limits().loginTimeout().toMillis();
-        timer = ctx.executor().schedule(this::loginTimedOut, loginTimeout, TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
+        timer = loop.schedule(this::loginTimedOut, server.limits().loginTimeout().toNanos());
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        inReadRound = true;
-        lastReceiveNanos = System.nanoTime();
-        if (msg instanceof PduDecoder.DecodeError error) {
-            try {
-                onDecodeError(error);
-            } finally {
-                error.release();
-            }
-            return;
-        }
-        IscsiPdu pdu = (IscsiPdu) msg;
-        try {
-            switch (phase) {
-                case LOGIN -> login.onPdu(pdu);
-                case FULL_FEATURE, LOGGING_OUT -> onFullFeaturePdu(pdu);
-                case CLOSED -> { }
-            }
-        } finally {
-            pdu.release();
+    public void onPdu(IscsiPdu pdu) {
+        lastReceiveNanos = loop.nanoTime();
+        switch (phase) {
+            case LOGIN -> login.onPdu(pdu);
+            case FULL_FEATURE, LOGGING_OUT -> onFullFeaturePdu(pdu);
+            case CLOSED -> { }
         }
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        inReadRound = false;
-        flushNow();
-        ctx.fireChannelReadComplete();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
-                ? cause.getCause() : cause;
-        if (root instanceof PduFormatException) {
-            log.warn("{}: {}; closing the connection", peer(), root.getMessage());
-        } else if (root instanceof java.io.IOException) {
-            log.debug("{}: {}", peer(), root.toString());
-        } else {
-            log.warn("{}: unexpected error; closing the connection", peer(), root);
-        }
-        ctx.close();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void onClosed() {
         if (timer != null) {
-            timer.cancel(false);
+            timer.cancel();
         }
         if (admittedFrom != null) {
             server.admission().release(admittedFrom);
             admittedFrom = null;
         }
         Phase previous = phase;
-        phase = Phase.CLOSED;
+        enter(Phase.CLOSED);
         if (login != null) {
             login.abandon();
         }
+        text.release();
         if (pendingLogout != null) {
             pendingLogout.release();
             pendingLogout = null;
@@ -191,51 +151,75 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             }
             startDraining("connection closed");
         }
-        ctx.fireChannelInactive();
     }
 
-    // ---------------------------------------------------------------- services for LoginPhase
+    @Override
+    public int statSn() {
+        return statSn;
+    }
 
-    ChannelHandlerContext context() {
-        return ctx;
+    @Override
+    public int nextStatSn() {
+        return statSn++;
+    }
+
+    @Override
+    public int expCmdSn() {
+        return session.window.expCmdSn();
+    }
+
+    @Override
+    public int maxCmdSn() {
+        return session.window.maxCmdSn();
+    }
+
+    @Override
+    public TargetTransferTags transferTags() {
+        return transferTags;
+    }
+
+    // ---------------------------------------------------------------- services for LoginPhase and TextExchange
+
+    IscsiTransport transport() {
+        return transport;
+    }
+
+    TextSequence textSequence() {
+        return textSequence;
     }
 
     String peer() {
-        Channel ch = ctx == null ? null : ctx.channel();
-        return ch == null ? "?" : String.valueOf(ch.remoteAddress());
+        return transport.peer();
     }
 
     InetSocketAddress localAddress() {
-        return (InetSocketAddress) ctx.channel().localAddress();
+        return transport.localAddress();
     }
 
     InetSocketAddress remoteAddress() {
-        return (InetSocketAddress) ctx.channel().remoteAddress();
+        return transport.remoteAddress();
     }
 
     void initStatSn(int first) {
         this.statSn = first;
     }
 
-    int nextStatSn() {
-        return statSn++;
-    }
-
     void write(IscsiPdu pdu) {
-        ctx.write(pdu, ctx.voidPromise());
-        if (!inReadRound) {
-            scheduleFlush();
-        }
+        transport.send(pdu);
     }
 
-    /** Write, flush, and close the connection once the bytes are out (login failures, logout). */
+    /** Write, flush, and close the connection once the bytes are out (login failures). */
     void writeAndClose(IscsiPdu pdu) {
-        phase = Phase.CLOSED;
-        ctx.writeAndFlush(pdu).addListener(ChannelFutureListener.CLOSE);
+        enter(Phase.CLOSED);
+        transport.send(pdu);
+        transport.closeAfterSending();
     }
 
-    void close() {
-        ctx.close();
+    private void enter(Phase next) {
+        if (phase != next) {
+            log.debug("{}: connection {} -> {}", peer(), phase, next);
+            phase = next;
+        }
     }
 
     /** Login succeeded: switch digests and limits for the next PDU (§13.1, §13.12), start the session. */
@@ -243,16 +227,14 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         this.session = session;
         this.limits = TransferLimits.from(session.parameters());
         session.connection = this;
-        digests.set(limits.headerDigest(), limits.dataDigest());
-        decoder.setDigests(limits.headerDigest(), limits.dataDigest());
-        decoder.setMaxDataSegmentLength(limits.maxRecvDataSegment());
-        phase = Phase.FULL_FEATURE;
+        transport.enterFullFeature(session.parameters());
+        enter(Phase.FULL_FEATURE);
         login = null;
         if (timer != null) {
-            timer.cancel(false);
+            timer.cancel();
         }
-        long interval = Math.max(100, server.limits().nopInInterval().toMillis() / 2);
-        timer = ctx.executor().scheduleWithFixedDelay(this::checkLiveness, interval, interval, TimeUnit.MILLISECONDS);
+        long interval = Math.max(100_000_000L, server.limits().nopInInterval().toNanos() / 2);
+        timer = loop.scheduleRepeating(this::checkLiveness, interval);
         log.info("login: {} from {} (digests header={} data={})", session.describe(), peer(),
                 limits.headerDigest() ? "CRC32C" : "None", limits.dataDigest() ? "CRC32C" : "None");
     }
@@ -260,7 +242,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private void loginTimedOut() {
         if (phase == Phase.LOGIN) {
             log.warn("{}: login not completed within {}; closing", peer(), server.limits().loginTimeout());
-            ctx.close();
+            transport.close();
         }
     }
 
@@ -269,7 +251,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private void onFullFeaturePdu(IscsiPdu pdu) {
         int opcode = pdu.opcode();
         switch (opcode) {
-            case Opcode.SCSI_DATA_OUT -> onDataOut(pdu);
+            case Opcode.SCSI_DATA_OUT -> onDataOut(pdu, pdu.data().readableBytes(), false);
             case Opcode.SCSI_COMMAND, Opcode.TASK_MGMT_REQUEST, Opcode.TEXT_REQUEST, Opcode.LOGOUT_REQUEST,
                     Opcode.NOP_OUT -> admitNumbered(pdu);
             case Opcode.SNACK_REQUEST ->
@@ -332,7 +314,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             case Opcode.TASK_MGMT_REQUEST -> onTaskManagement(pdu, immediate);
             case Opcode.TEXT_REQUEST -> {
                 numberedDone(immediate);
-                onTextRequest(pdu);
+                text.onRequest(this, server, session, pdu);
             }
             case Opcode.LOGOUT_REQUEST -> onLogout(pdu, immediate);
             case Opcode.NOP_OUT -> {
@@ -348,14 +330,6 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         if (!immediate) {
             session.window.completed();
         }
-    }
-
-    private int expCmdSn() {
-        return session.window.expCmdSn();
-    }
-
-    private int maxCmdSn() {
-        return session.window.maxCmdSn();
     }
 
     // ---------------------------------------------------------------- SCSI Command (§11.3)
@@ -417,18 +391,16 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
         // Data-Out collection: the buffer is bounded by the transfer limit, whatever EDTL claims.
         long edtlUnsigned = Integer.toUnsignedLong(edtl);
-        if (immediateLength == edtl && edtl <= IscsiServerContext.MAX_TRANSFER_BYTES) {
+        if (immediateLength == edtl && edtl <= LogicalUnit.MAX_TRANSFER_BYTES) {
             // All the data came as immediate data (§13.11): no Data-Out can follow (every further
             // offset is past EDTL), so the command's own data segment is the buffer, uncopied.
             task.bufferLength = edtl;
             task.dataOut = pdu.data().retainedSlice();
             task.received = edtl;
-            task.unsolicitedEnd = edtl;
-            task.nextR2tOffset = edtl;
             submit(task);
             return;
         }
-        task.bufferLength = (int) Math.min(edtlUnsigned, IscsiServerContext.MAX_TRANSFER_BYTES);
+        task.bufferLength = (int) Math.min(edtlUnsigned, LogicalUnit.MAX_TRANSFER_BYTES);
         if (!task.reserveData(dataOutBudget)) {
             // The connection already buffers as much Data-Out as it may: refuse this write with
             // TASK SET FULL (SAM-5 §5.3: the task set lacks resources and this nexus has other
@@ -437,12 +409,12 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             // retry later and lower their queue depth. Unsolicited Data-Out for it is discarded.
             log.debug("{}: Data-Out buffer limit reached ({} bytes held); TASK SET FULL for itt=0x{}", peer(),
                     dataOutBudget.reserved(), Integer.toHexString(itt));
-            tasks.remove(itt);
+            forget(task);
             numberedDone(immediate);
             sendResponse(task, ScsiStatus.TASK_SET_FULL, null, Bhs.ScsiResponse.UNDERFLOW_BIT, edtlUnsigned, 0);
             return;
         }
-        task.dataOut = ctx.alloc().ioBuffer(task.bufferLength);
+        task.dataOut = transport.dataAllocator().ioBuffer(task.bufferLength);
         task.dataOut.writerIndex(task.bufferLength);
         boolean finalBit = (flags & Bhs.FINAL_BIT) != 0;
         // §13.10 / §13.14: unsolicited data (immediate + Data-Out without R2T) up to FirstBurstLength.
@@ -456,11 +428,13 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         } else {
             task.unsolicitedEnd = immediateLength;
         }
-        task.nextR2tOffset = task.unsolicitedEnd;
-        if (task.nextR2tOffset > task.bufferLength) {
-            task.nextR2tOffset = task.bufferLength;
+        int solicitedFrom = Math.min(task.unsolicitedEnd, task.bufferLength);
+        if (solicitedFrom < task.bufferLength) {
+            // The rest is solicited: R2Ts on TCP, RDMA Read on iSER (§11.8; RFC 7145 §7.3.6).
+            task.solicitedPending = true;
+            task.solicitedLength = task.bufferLength - solicitedFrom;
+            transport.fetchDataOut(task, solicitedFrom, task.solicitedLength);
         }
-        sendR2ts(task);
         if (task.allDataReceived()) {
             submit(task);
         }
@@ -511,46 +485,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         task.received += length;
     }
 
-    /** Issue R2Ts up to MaxOutstandingR2T, each at most MaxBurstLength (§13.13, §13.17). */
-    private void sendR2ts(IscsiTask task) {
-        while (task.outstandingR2ts < limits.maxOutstandingR2T() && task.nextR2tOffset < task.bufferLength) {
-            int length = Math.min(limits.maxBurstLength(), task.bufferLength - task.nextR2tOffset);
-            int ttt = allocateTtt();
-            IscsiTask.Solicitation solicitation = new IscsiTask.Solicitation(task.nextR2tSn++, task.nextR2tOffset, length);
-            task.solicit(ttt, solicitation);
-            tasksByTtt.put(ttt, task);
-            task.outstandingR2ts++;
-            task.nextR2tOffset += length;
-            write(HeaderBuilder.of(ctx.alloc(), Opcode.R2T, Bhs.FINAL_BIT)
-                    .lun(task.lunField)
-                    .itt(task.itt)
-                    .int32(Bhs.R2t.TTT_OFFSET, ttt)
-                    .int32(Bhs.R2t.STATSN_OFFSET, statSn) // §11.8.3: StatSN not advanced
-                    .int32(Bhs.R2t.EXP_CMDSN_OFFSET, expCmdSn())
-                    .int32(Bhs.R2t.MAX_CMDSN_OFFSET, maxCmdSn())
-                    .int32(Bhs.R2t.R2TSN_OFFSET, solicitation.r2tSn)
-                    .int32(Bhs.R2t.BUFFER_OFFSET_OFFSET, solicitation.offset)
-                    .int32(Bhs.R2t.DESIRED_LENGTH_OFFSET, length)
-                    .pdu(null));
-        }
-    }
-
-    private int allocateTtt() {
-        int ttt;
-        do {
-            ttt = nextTtt++;
-            if (nextTtt == Bhs.RESERVED_TAG) {
-                nextTtt = 1;
-            }
-        } while (ttt == Bhs.RESERVED_TAG || ttt == pingTtt || tasksByTtt.containsKey(ttt));
-        return ttt;
-    }
-
     // ---------------------------------------------------------------- SCSI Data-Out (§11.7)
-
-    private void onDataOut(IscsiPdu pdu) {
-        onDataOut(pdu, pdu.data().readableBytes(), false);
-    }
 
     /**
      * @param length the data segment's length (taken from the header when the data was discarded)
@@ -577,58 +512,56 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             protocolErrorInTask(pdu, task, TransportError.TOO_MUCH_WRITE_DATA, "Data-Out beyond the expected data transfer length");
             return;
         }
-        if (ttt == Bhs.RESERVED_TAG) {
-            // Unsolicited data (§13.10): within [immediate length, FirstBurstLength), F ends the sequence.
-            if (!task.unsolicitedPending || offset + length > task.unsolicitedEnd) {
-                protocolErrorInTask(pdu, task, TransportError.UNEXPECTED_UNSOLICITED_DATA, "unsolicited Data-Out not allowed here");
-                return;
+        if (ttt != Bhs.RESERVED_TAG) {
+            // Solicited data belongs to the transport's fetch (R2T on TCP); it reports completion
+            // through dataOutFetched.
+            TransportError error = transport.solicitedDataOut(task, pdu, length, digestFailed);
+            if (error != null) {
+                protocolErrorInTask(pdu, task, error, "Data-Out outside its R2T, out of DataSN order or with an unknown tag");
             }
-            if (dataSn != task.unsolicitedDataSn++) {
-                protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "unsolicited Data-Out out of DataSN order");
-                return;
-            }
-            storeOrDiscard(task, offset, length, pdu, digestFailed);
-            if (finalBit) {
-                task.unsolicitedPending = false;
-            }
-        } else {
-            IscsiTask.Solicitation s = task.solicitation(ttt);
-            if (s == null || tasksByTtt.get(ttt) != task) {
-                protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "Data-Out with an unknown Target Transfer Tag");
-                return;
-            }
-            if (offset < s.offset || offset + length > s.offset + s.length || dataSn != s.nextDataSn++) {
-                protocolErrorInTask(pdu, task, TransportError.DATA_OFFSET_ERROR, "Data-Out outside its R2T or out of DataSN order");
-                return;
-            }
-            storeOrDiscard(task, offset, length, pdu, digestFailed);
-            s.received += length;
-            if (finalBit || s.received >= s.length) {
-                if (s.received < s.length) {
-                    protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "solicited sequence ended short of the R2T's length");
-                    return;
-                }
-                task.answered(ttt);
-                tasksByTtt.remove(ttt);
-                task.outstandingR2ts--;
-                sendR2ts(task);
-            }
+            return;
         }
-        if (task.allDataReceived()) {
-            if (task.dataDigestFailed) {
-                endWithDigestError(task);
-            } else {
-                submit(task);
-            }
+        // Unsolicited data (§13.10): within [immediate length, FirstBurstLength), F ends the sequence.
+        if (!task.unsolicitedPending || offset + length > task.unsolicitedEnd) {
+            protocolErrorInTask(pdu, task, TransportError.UNEXPECTED_UNSOLICITED_DATA, "unsolicited Data-Out not allowed here");
+            return;
         }
-    }
-
-    private static void storeOrDiscard(IscsiTask task, int offset, int length, IscsiPdu pdu, boolean digestFailed) {
+        if (dataSn != task.unsolicitedDataSn++) {
+            protocolErrorInTask(pdu, task, TransportError.DATA_PHASE_ERROR, "unsolicited Data-Out out of DataSN order");
+            return;
+        }
         if (digestFailed) {
-            task.dataDigestFailed = true;
+            task.dataDigestFailed();
             task.received += length;
         } else {
             storeData(task, offset, pdu.data());
+        }
+        if (finalBit) {
+            task.unsolicitedPending = false;
+        }
+        if (task.allDataReceived()) {
+            dataOutComplete(task);
+        }
+    }
+
+    @Override
+    public void dataOutFetched(TransferTask transferTask) {
+        IscsiTask task = (IscsiTask) transferTask;
+        if (!task.solicitedPending || task.state != IscsiTask.State.RECEIVING_DATA) {
+            return;
+        }
+        task.solicitedPending = false;
+        task.received += task.solicitedLength;
+        if (task.allDataReceived()) {
+            dataOutComplete(task);
+        }
+    }
+
+    private void dataOutComplete(IscsiTask task) {
+        if (task.digestFailed) {
+            endWithDigestError(task);
+        } else {
+            submit(task);
         }
     }
 
@@ -640,7 +573,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private void endWithDigestError(IscsiTask task) {
         dropTaskData(task);
         task.state = IscsiTask.State.DONE;
-        tasks.remove(task.itt);
+        forget(task);
         numberedDone(task.immediate);
         sendResponse(task, ScsiStatus.CHECK_CONDITION, TransportError.PROTOCOL_SERVICE_CRC_ERROR.sense(), 0, 0, 0);
     }
@@ -652,18 +585,29 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
      * still arrives for it.
      */
     private void protocolErrorInTask(IscsiPdu pdu, IscsiTask task, TransportError error, String why) {
-        log.warn("{}: {} (itt=0x{}); rejecting the PDU and ending the task", peer(), why, Integer.toHexString(task.itt));
+        log.warn("{}: {} (itt=0x{}, {}); rejecting the PDU and ending the task", peer(), why,
+                Integer.toHexString(task.itt), error);
         reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR);
         dropTaskData(task);
         task.state = IscsiTask.State.DONE;
-        tasks.remove(task.itt);
+        forget(task);
         numberedDone(task.immediate);
         sendResponse(task, ScsiStatus.CHECK_CONDITION, error.sense(), 0, 0, 0);
     }
 
+    /** The task leaves this connection's table; the transport drops what it kept for it. */
+    private void forget(IscsiTask task) {
+        if (tasks.get(task.itt) == task) {
+            tasks.remove(task.itt);
+            transport.taskEnded(task);
+        }
+    }
+
     private void dropTaskData(IscsiTask task) {
-        task.clearSolicitations(forgetTtt);
-        task.outstandingR2ts = 0;
+        if (task.solicitedPending) {
+            task.solicitedPending = false;
+            transport.cancelDataOut(task);
+        }
         task.releaseData();
     }
 
@@ -671,7 +615,6 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
     private void submit(IscsiTask task) {
         task.state = IscsiTask.State.EXECUTING;
-        task.clearSolicitations(forgetTtt);
         ByteBuf dataOut = task.dataOut;
         if (dataOut != null && task.received < task.bufferLength) {
             // The initiator ended its data early (F bit): pass only what arrived.
@@ -679,44 +622,23 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
         executing++;
         ScsiCommand command = new ScsiCommand(session.nexus(), task.lun, task.cdb, Integer.toUnsignedLong(task.itt),
-                task.attribute, task.direction, task.expectedLength, dataOut, ctx.alloc());
-        EventLoop loop = ctx.channel().eventLoop();
-        Session owner = session;
-        owner.target().core().submit(command, response -> {
-            if (loop.inEventLoop()) {
-                onCompletion(task, response);
+                task.attribute, task.direction, task.expectedLength, dataOut, transport.dataAllocator());
+        session.target().core().submit(command, response -> {
+            task.response = response;
+            if (loop.inLoop()) {
+                onCompletion(task);
             } else {
-                task.response = response;
                 completions.post(task);
             }
         });
     }
 
-    private void onQueuedCompletion(IscsiTask task) {
+    private void onCompletion(IscsiTask task) {
         ScsiResponse response = task.response;
         task.response = null;
-        if (!inReadRound) {
-            // The batch's writes wait for endCompletionBatch's one flush.
-            inReadRound = true;
-            completionBatchOpen = true;
-        }
-        onCompletion(task, response);
-    }
-
-    private void endCompletionBatch() {
-        if (completionBatchOpen) {
-            completionBatchOpen = false;
-            inReadRound = false;
-            flushNow();
-        }
-    }
-
-    private void onCompletion(IscsiTask task, ScsiResponse response) {
         executing--;
         task.releaseData();
-        if (tasks.get(task.itt) == task) {
-            tasks.remove(task.itt);
-        }
+        forget(task);
         // Free the CmdSN slot first so the response already carries the advanced MaxCmdSN.
         numberedDone(task.immediate);
         boolean send = phase == Phase.FULL_FEATURE || phase == Phase.LOGGING_OUT;
@@ -747,10 +669,10 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Data-In PDUs and status (§11.7, §11.4). Each Data-In carries at most the initiator's
-     * MaxRecvDataSegmentLength, each sequence at most MaxBurstLength (F ends a sequence); GOOD
-     * status rides on the last Data-In (phase collapse, §11.7.3), anything with sense goes in a
-     * SCSI Response. Residuals compare what the command produced with EDTL (§11.4.5).
+     * Data-In and status (§11.7, §11.4): the transport delivers the data (Data-In PDUs on TCP,
+     * GOOD status riding on the last one, §11.7.3; RDMA Write on iSER); anything else, and
+     * anything with sense, goes in a SCSI Response. Residuals compare what the command produced
+     * with EDTL (§11.4.5).
      */
     private void sendResult(IscsiTask task, ScsiResponse response) {
         long edtl = Integer.toUnsignedLong(task.expectedLength);
@@ -775,50 +697,17 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         }
         // Data-In only when the initiator declared a read (R bit, §11.3.1), at most EDTL of it.
         int toSend = dataIn == null || !readDirection ? 0 : (int) Math.min(dataIn.readableBytes(), edtl);
-        boolean collapse = response.status() == ScsiStatus.GOOD && toSend > 0 && task.direction != ScsiCommand.DataDirection.BIDIRECTIONAL;
-        int dataSn = 0;
+        boolean collapse = response.status() == ScsiStatus.GOOD && toSend > 0
+                && task.direction != ScsiCommand.DataDirection.BIDIRECTIONAL;
+        int expDataSn = 0;
         if (toSend > 0) {
-            int maxSegment = limits.maxSendDataSegment();
-            int burst = limits.maxBurstLength();
-            int offset = 0;
-            int base = dataIn.readerIndex();
-            while (offset < toSend) {
-                int inBurst = burst - (offset % burst);
-                int length = Math.min(Math.min(maxSegment, toSend - offset), inBurst);
-                boolean last = offset + length == toSend;
-                boolean endOfSequence = last || length == inBurst;
-                int flags = endOfSequence ? Bhs.FINAL_BIT : 0;
-                HeaderBuilder h = HeaderBuilder.of(ctx.alloc(), Opcode.SCSI_DATA_IN, 0)
-                        .lun(task.lunField)
-                        .itt(task.itt)
-                        .int32(Bhs.Data.TTT_OFFSET, Bhs.RESERVED_TAG)
-                        .int32(Bhs.Data.EXP_CMDSN_OFFSET, expCmdSn())
-                        .int32(Bhs.Data.MAX_CMDSN_OFFSET, maxCmdSn())
-                        .int32(Bhs.Data.DATASN_OFFSET, dataSn++)
-                        .int32(Bhs.Data.BUFFER_OFFSET_OFFSET, offset);
-                if (last && collapse) {
-                    flags |= Bhs.Data.STATUS_BIT | residualFlags;
-                    h.u8(Bhs.Data.STATUS_OFFSET, response.status())
-                            .int32(Bhs.Data.STATSN_OFFSET, nextStatSn())
-                            .int32(Bhs.Data.RESIDUAL_OFFSET, (int) residual);
-                }
-                h.u8(Bhs.FLAGS_OFFSET, flags);
-                ByteBuf segment;
-                if (offset == 0 && length == dataIn.readableBytes()) {
-                    segment = dataIn; // one PDU carries all of it: hand over our reference, no slice
-                    dataIn = null;
-                } else {
-                    segment = dataIn.retainedSlice(base + offset, length);
-                }
-                write(h.pdu(segment));
-                offset += length;
-            }
-        }
-        if (dataIn != null) {
+            expDataSn = transport.sendDataIn(task, dataIn, toSend, collapse, response.status(), residualFlags,
+                    (int) residual);
+        } else if (dataIn != null) {
             dataIn.release();
         }
-        if (!collapse) {
-            sendResponse(task, response.status(), response.sense(), residualFlags, residual, dataSn);
+        if (expDataSn != IscsiTransport.STATUS_SENT) {
+            sendResponse(task, response.status(), response.sense(), residualFlags, residual, expDataSn);
         }
     }
 
@@ -826,11 +715,11 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         ByteBuf data = Unpooled.EMPTY_BUFFER;
         if (sense != null && sense.length > 0) {
             // §11.4.7: SenseLength (2 bytes) then the sense data.
-            data = ctx.alloc().ioBuffer(2 + sense.length);
+            data = transport.alloc().ioBuffer(2 + sense.length);
             data.writeShort(sense.length);
             data.writeBytes(sense);
         }
-        write(HeaderBuilder.of(ctx.alloc(), Opcode.SCSI_RESPONSE, Bhs.FINAL_BIT | residualFlags)
+        write(HeaderBuilder.of(transport.alloc(), Opcode.SCSI_RESPONSE, Bhs.FINAL_BIT | residualFlags)
                 .u8(Bhs.ScsiResponse.RESPONSE_OFFSET, Bhs.ScsiResponse.COMMAND_COMPLETED)
                 .u8(Bhs.ScsiResponse.STATUS_OFFSET, status)
                 .itt(task.itt)
@@ -916,7 +805,6 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        EventLoop loop = ctx.channel().eventLoop();
         TaskManagementRequest request = new TaskManagementRequest(session.nexus(), lun, fn,
                 Integer.toUnsignedLong(referencedTag));
         session.target().core().taskManagement(request, response -> {
@@ -925,13 +813,12 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
                     sendTmfResponse(itt, tmfCode(response));
                     if (fn == TaskManagementFunction.TARGET_COLD_RESET) {
                         // §11.5.1: after a cold reset the target drops all connections.
-                        ctx.flush();
-                        ctx.close();
+                        transport.closeAfterSending();
                     }
                 }
                 numberedDone(immediate);
             };
-            if (loop.inEventLoop()) {
+            if (loop.inLoop()) {
                 answer.run();
             } else {
                 loop.execute(answer);
@@ -942,7 +829,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private void abortLocally(IscsiTask task) {
         dropTaskData(task);
         task.state = IscsiTask.State.ABORTED;
-        tasks.remove(task.itt);
+        forget(task);
         numberedDone(task.immediate);
     }
 
@@ -957,7 +844,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void sendTmfResponse(int itt, int code) {
-        write(HeaderBuilder.of(ctx.alloc(), Opcode.TASK_MGMT_RESPONSE, Bhs.FINAL_BIT)
+        write(HeaderBuilder.of(transport.alloc(), Opcode.TASK_MGMT_RESPONSE, Bhs.FINAL_BIT)
                 .u8(Bhs.TaskManagement.RESPONSE_OFFSET, code)
                 .itt(itt)
                 .int32(Bhs.TaskManagement.STATSN_OFFSET, nextStatSn())
@@ -974,6 +861,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         if (ttt != Bhs.RESERVED_TAG) {
             // The answer to our ping (§11.18.3).
             if (ttt == pingTtt) {
+                transferTags.release(pingTtt);
                 pingTtt = Bhs.RESERVED_TAG;
             }
             return;
@@ -984,7 +872,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         // Echo the ping data, at most what the initiator can receive (§11.19.2).
         ByteBuf data = pdu.data();
         int n = Math.min(data.readableBytes(), limits.maxSendDataSegment());
-        write(HeaderBuilder.of(ctx.alloc(), Opcode.NOP_IN, Bhs.FINAL_BIT)
+        write(HeaderBuilder.of(transport.alloc(), Opcode.NOP_IN, Bhs.FINAL_BIT)
                 .lun(pdu.lunField())
                 .itt(itt)
                 .int32(Bhs.Nop.TTT_OFFSET, Bhs.RESERVED_TAG)
@@ -999,19 +887,19 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         if (phase != Phase.FULL_FEATURE) {
             return;
         }
-        long now = System.nanoTime();
+        long now = loop.nanoTime();
         if (pingTtt != Bhs.RESERVED_TAG) {
             if (now - pingSentNanos > server.limits().nopInTimeout().toNanos()) {
                 log.warn("{}: no answer to NOP-In for {}; closing {}", peer(), server.limits().nopInTimeout(),
                         session.describe());
-                ctx.close();
+                transport.close();
             }
             return;
         }
         if (now - lastReceiveNanos >= server.limits().nopInInterval().toNanos()) {
-            pingTtt = allocateTtt();
+            pingTtt = transferTags.allocate(PING);
             pingSentNanos = now;
-            write(HeaderBuilder.of(ctx.alloc(), Opcode.NOP_IN, Bhs.FINAL_BIT)
+            write(HeaderBuilder.of(transport.alloc(), Opcode.NOP_IN, Bhs.FINAL_BIT)
                     .itt(Bhs.RESERVED_TAG)
                     .int32(Bhs.Nop.TTT_OFFSET, pingTtt)
                     .int32(Bhs.Nop.STATSN_OFFSET, statSn) // §11.19.1: not advanced for a ping
@@ -1023,15 +911,9 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- Text (§11.10, §11.11)
 
-    private final TextExchange text = new TextExchange();
-
-    private void onTextRequest(IscsiPdu pdu) {
-        text.onRequest(this, server, session, pdu);
-    }
-
     void sendText(int itt, int ttt, boolean finalBit, boolean continueBit, long lunField, ByteBuf data) {
         int flags = (finalBit ? Bhs.FINAL_BIT : 0) | (continueBit ? Bhs.Text.CONTINUE_BIT : 0);
-        write(HeaderBuilder.of(ctx.alloc(), Opcode.TEXT_RESPONSE, flags)
+        write(HeaderBuilder.of(transport.alloc(), Opcode.TEXT_RESPONSE, flags)
                 .lun(lunField)
                 .itt(itt)
                 .int32(Bhs.Text.TTT_OFFSET, ttt)
@@ -1045,9 +927,10 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         return limits;
     }
 
-    void updateParameters(io.jtarget.iscsi.login.NegotiatedParameters updated) {
+    void updateParameters(NegotiatedParameters updated) {
         session.updateParameters(updated);
         limits = TransferLimits.from(updated);
+        transport.parametersChanged(updated);
     }
 
     // ---------------------------------------------------------------- Logout (§11.14, §11.15)
@@ -1064,7 +947,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             numberedDone(immediate);
             return;
         }
-        phase = Phase.LOGGING_OUT;
+        enter(Phase.LOGGING_OUT);
         // Tasks still waiting for Data-Out will never get it once the initiator logs out.
         for (IscsiTask t : new ArrayList<>(tasks.values())) {
             if (t.state == IscsiTask.State.RECEIVING_DATA) {
@@ -1083,15 +966,14 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         log.info("logout: {} from {}", session.describe(), peer());
         sendLogoutResponse(pdu.itt(), Bhs.Logout.RESPONSE_SUCCESS, immediate);
         startDraining("logout");
-        ctx.flush();
         // §11.15: the initiator closes after the response; close our side once it is written.
-        phase = Phase.CLOSED;
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        enter(Phase.CLOSED);
+        transport.closeAfterSending();
     }
 
     private void sendLogoutResponse(int itt, int response, boolean immediate) {
         numberedDone(immediate);
-        write(HeaderBuilder.of(ctx.alloc(), Opcode.LOGOUT_RESPONSE, Bhs.FINAL_BIT)
+        write(HeaderBuilder.of(transport.alloc(), Opcode.LOGOUT_RESPONSE, Bhs.FINAL_BIT)
                 .u8(Bhs.Logout.RESPONSE_OFFSET, response)
                 .itt(itt)
                 .int32(Bhs.Logout.STATSN_OFFSET, nextStatSn())
@@ -1103,12 +985,11 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
     /** Ask the initiator to log out (§11.9.1 AsyncEvent 1), used on server shutdown. */
     public void requestLogout(int time2WaitSeconds) {
-        EventLoop loop = ctx.channel().eventLoop();
         loop.execute(() -> {
             if (phase != Phase.FULL_FEATURE) {
                 return;
             }
-            write(HeaderBuilder.of(ctx.alloc(), Opcode.ASYNC_MESSAGE, Bhs.FINAL_BIT)
+            write(HeaderBuilder.of(transport.alloc(), Opcode.ASYNC_MESSAGE, Bhs.FINAL_BIT)
                     .itt(Bhs.RESERVED_TAG)
                     .int32(Bhs.Async.STATSN_OFFSET, nextStatSn())
                     .int32(Bhs.Async.EXP_CMDSN_OFFSET, expCmdSn())
@@ -1130,7 +1011,7 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
             if (t.state == IscsiTask.State.RECEIVING_DATA) {
                 dropTaskData(t);
                 t.state = IscsiTask.State.ABORTED;
-                tasks.remove(t.itt);
+                forget(t);
             }
         }
         session.window.drainHeld(held -> ((IscsiPdu) held).release());
@@ -1147,25 +1028,21 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
     /** Session reinstatement (§6.3.5): another login replaces this session; close it on our loop. */
     void closeForReinstatement() {
-        EventLoop loop = ctx.channel().eventLoop();
         loop.execute(() -> {
             if (phase != Phase.CLOSED) {
                 log.info("session reinstated by a new login: closing {} from {}", session.describe(), peer());
-                ctx.close();
+                transport.close();
             }
         });
     }
 
-    boolean isIdle() {
-        return executing == 0 && tasks.isEmpty();
-    }
-
     // ---------------------------------------------------------------- Reject (§11.17)
 
-    private void onDecodeError(PduDecoder.DecodeError error) {
+    @Override
+    public void onDecodeError(PduDecoder.DecodeError error) {
         if (phase == Phase.LOGIN) {
             log.warn("{}: {} during login; closing", peer(), error.kind());
-            ctx.close();
+            transport.close();
             return;
         }
         int opcode = error.header().getByte(error.header().readerIndex()) & Bhs.OPCODE_MASK;
@@ -1191,35 +1068,21 @@ public final class IscsiConnection extends ChannelInboundHandlerAdapter {
         reject(error.header(), reason);
         // A lost command (or a PDU we cannot place) is not recovered at ErrorRecoveryLevel 0
         // (§7.1.1): the session must be recovered, so drop the connection after the Reject.
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        phase = Phase.CLOSED;
+        transport.closeAfterSending();
+        enter(Phase.CLOSED);
     }
 
     /** Reject a PDU, returning its header as the data (§11.17). */
     void reject(ByteBuf rejectedHeader, int reason) {
-        ByteBuf copy = ctx.alloc().ioBuffer(Bhs.LENGTH);
+        ByteBuf copy = transport.alloc().ioBuffer(Bhs.LENGTH);
         copy.writeBytes(rejectedHeader, rejectedHeader.readerIndex(), Bhs.LENGTH);
         boolean haveSession = session != null;
-        write(HeaderBuilder.of(ctx.alloc(), Opcode.REJECT, Bhs.FINAL_BIT)
+        write(HeaderBuilder.of(transport.alloc(), Opcode.REJECT, Bhs.FINAL_BIT)
                 .u8(Bhs.Reject.REASON_OFFSET, reason)
                 .itt(Bhs.RESERVED_TAG)
                 .int32(Bhs.Reject.STATSN_OFFSET, nextStatSn())
                 .int32(Bhs.Reject.EXP_CMDSN_OFFSET, haveSession ? expCmdSn() : 0)
                 .int32(Bhs.Reject.MAX_CMDSN_OFFSET, haveSession ? maxCmdSn() : 0)
                 .pdu(copy));
-    }
-
-    // ---------------------------------------------------------------- flushing
-
-    private void scheduleFlush() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.channel().eventLoop().execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        ctx.flush();
     }
 }

@@ -23,13 +23,6 @@ public final class IscsiServerContext {
     /** The single portal group this server has (RFC 7143 §4.4.1); reported as TargetPortalGroupTag. */
     public static final int PORTAL_GROUP_TAG = 1;
 
-    /**
-     * Largest Data-Out a single command may carry, in bytes. Bounds the buffer a command can
-     * make the server allocate; the SCSI core reports the matching MAXIMUM TRANSFER LENGTH in
-     * the Block Limits VPD page so initiators never exceed it.
-     */
-    public static final int MAX_TRANSFER_BYTES = 8 * 1024 * 1024;
-
     private final Map<String, ExportedTarget> targets;
     private final List<InetSocketAddress> portals = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ServerConfig.Limits limits;

@@ -1,15 +1,18 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.iscsi.transport.TransferTask;
 import io.jtarget.scsi.ScsiCommand;
+import io.jtarget.scsi.ScsiResponse;
 import io.jtarget.scsi.TaskAttribute;
 import io.netty.buffer.ByteBuf;
 
 /**
  * One SCSI task as the iSCSI connection sees it (RFC 7143 §3.2.2): from the SCSI Command PDU,
- * through Data-Out collection and R2Ts, to the core and back to Data-In and status. Owned by
- * the connection's event loop.
+ * through Data-Out collection (immediate and unsolicited data here, the solicited rest through
+ * the transport's fetch), to the core and back to Data-In and status. Owned by the connection's
+ * event loop.
  */
-final class IscsiTask {
+final class IscsiTask implements TransferTask {
 
     enum State {
         /** Waiting for immediate, unsolicited or solicited Data-Out. */
@@ -31,8 +34,8 @@ final class IscsiTask {
     final ScsiCommand.DataDirection direction;
     final int expectedLength;
     State state = State.RECEIVING_DATA;
-    /** The core's answer while it waits in the connection's completion queue. */
-    io.jtarget.scsi.ScsiResponse response;
+    /** The core's answer on its way back to the loop. */
+    ScsiResponse response;
 
     // Data-Out collection (§11.7, §11.8): bytes land at their buffer offset in dataOut.
     ByteBuf dataOut;
@@ -43,16 +46,14 @@ final class IscsiTask {
     int unsolicitedEnd;
     /** Whether the initiator still owes unsolicited Data-Out (F bit clear on the command). */
     boolean unsolicitedPending;
-    /** A Data-Out of this task failed its data digest (RFC 7143 §7.8): it ends with CHECK CONDITION. */
-    boolean dataDigestFailed;
-    /** Next offset to solicit with an R2T. */
-    int nextR2tOffset;
-    int nextR2tSn;
-    int outstandingR2ts;
     /** Data-SN expected in the current unsolicited sequence (§11.7.5). */
     int unsolicitedDataSn;
-    /** Outstanding R2Ts of this task by Target Transfer Tag; null until the first R2T (most tasks never have one). */
-    private java.util.Map<Integer, Solicitation> solicitations;
+    /** The transport is fetching the solicited part, {@link #solicitedLength} bytes (R2Ts / RDMA Read). */
+    boolean solicitedPending;
+    int solicitedLength;
+    /** A Data-Out of this task failed its data digest (RFC 7143 §7.8): it ends with CHECK CONDITION. */
+    boolean digestFailed;
+    private Object transportState;
 
     IscsiTask(int itt, int cmdSn, boolean immediate, int lun, long lunField, byte[] cdb,
             TaskAttribute attribute, ScsiCommand.DataDirection direction, int expectedLength) {
@@ -67,48 +68,44 @@ final class IscsiTask {
         this.expectedLength = expectedLength;
     }
 
-    void solicit(int ttt, Solicitation solicitation) {
-        if (solicitations == null) {
-            solicitations = new java.util.HashMap<>(4);
-        }
-        solicitations.put(ttt, solicitation);
+    @Override
+    public int itt() {
+        return itt;
     }
 
-    /** The outstanding R2T with this Target Transfer Tag, or null. */
-    Solicitation solicitation(int ttt) {
-        return solicitations == null ? null : solicitations.get(ttt);
+    @Override
+    public long lunField() {
+        return lunField;
     }
 
-    void answered(int ttt) {
-        if (solicitations != null) {
-            solicitations.remove(ttt);
-        }
+    @Override
+    public int expectedLength() {
+        return expectedLength;
     }
 
-    /** Forgets every outstanding R2T, telling {@code forget} each Target Transfer Tag. */
-    void clearSolicitations(java.util.function.IntConsumer forget) {
-        if (solicitations == null || solicitations.isEmpty()) {
-            return;
-        }
-        for (Integer ttt : solicitations.keySet()) {
-            forget.accept(ttt);
-        }
-        solicitations.clear();
+    @Override
+    public ByteBuf dataOutBuffer() {
+        return dataOut;
     }
 
-    /** One R2T the initiator is answering (§11.8): the range it asked for and how much arrived. */
-    static final class Solicitation {
-        final int r2tSn;
-        final int offset;
-        final int length;
-        int received;
-        int nextDataSn;
+    @Override
+    public int bufferLength() {
+        return bufferLength;
+    }
 
-        Solicitation(int r2tSn, int offset, int length) {
-            this.r2tSn = r2tSn;
-            this.offset = offset;
-            this.length = length;
-        }
+    @Override
+    public void dataDigestFailed() {
+        digestFailed = true;
+    }
+
+    @Override
+    public Object transportState() {
+        return transportState;
+    }
+
+    @Override
+    public void transportState(Object state) {
+        this.transportState = state;
     }
 
     boolean writesData() {
@@ -116,7 +113,7 @@ final class IscsiTask {
     }
 
     boolean allDataReceived() {
-        return received >= bufferLength && !unsolicitedPending && outstandingR2ts == 0 && nextR2tOffset >= bufferLength;
+        return !unsolicitedPending && !solicitedPending && received >= bufferLength;
     }
 
     /** The budget this task's Data-Out buffer ({@link #bufferLength} bytes) is counted in, until {@link #releaseData}. */

@@ -1,5 +1,6 @@
 package io.jtarget.iscsi.session;
 
+import io.jtarget.iscsi.login.KeyRegistry;
 import io.jtarget.iscsi.login.KeyValue;
 import io.jtarget.iscsi.login.LoginFailure;
 import io.jtarget.iscsi.login.LoginNegotiator;
@@ -33,10 +34,8 @@ final class LoginPhase {
 
     /** Login PDUs per login, a bound on a login that never ends (hostile input). */
     private static final int MAX_LOGIN_PDUS = 64;
-    /** Largest reassembled text of one login request (C-bit sequence). */
-    private static final int MAX_TEXT_BYTES = 64 * 1024;
-    /** Data segment of a Login Response: the initiator's MaxRecvDataSegmentLength is 8192 during login (§13.12). */
-    private static final int LOGIN_SEGMENT = 8192;
+    /** Data segment of a Login Response: the initiator's MaxRecvDataSegmentLength is its default during login (§13.12). */
+    private static final int LOGIN_SEGMENT = KeyRegistry.DEFAULT_MAX_RECV_DATA_SEGMENT_LENGTH;
 
     private final IscsiConnection connection;
     private final IscsiServerContext server;
@@ -50,7 +49,7 @@ final class LoginPhase {
     private int cmdSn;
     private int currentStage;
     /** Text of a Login Request sequence still arriving (C bit, §6.1). */
-    private ByteBuf pendingText;
+    private final TextSequence pendingText;
     /** Response text still to send (our own C-bit sequence). */
     private ByteBuf pendingResponse;
     private int pendingResponseFlags;
@@ -66,8 +65,10 @@ final class LoginPhase {
     LoginPhase(IscsiConnection connection, IscsiServerContext server, InetAddress peer, Optional<LoginStatus> refused) {
         this.connection = connection;
         this.server = server;
-        this.negotiator = new LoginNegotiator(server.loginSettings(connection.localAddress()), peer);
+        this.negotiator = new LoginNegotiator(server.loginSettings(connection.localAddress()), peer,
+                connection.transport().loginKeys());
         this.refused = refused;
+        this.pendingText = connection.textSequence();
     }
 
     void onPdu(IscsiPdu pdu) {
@@ -127,22 +128,15 @@ final class LoginPhase {
             return;
         }
         // Reassemble the text of a C-bit sequence (§6.1); answer each partial PDU with an empty response.
-        if (pdu.data().isReadable() || pendingText != null) {
-            if (pendingText == null) {
-                pendingText = connection.context().alloc().buffer();
-            }
-            if (pendingText.readableBytes() + pdu.data().readableBytes() > MAX_TEXT_BYTES) {
-                fail(pdu, new LoginFailure(LoginStatus.INITIATOR_ERROR, "login text too long"));
-                return;
-            }
-            pendingText.writeBytes(pdu.data(), pdu.data().readerIndex(), pdu.data().readableBytes());
+        if (pdu.data().isReadable() && !pendingText.append(connection.transport().alloc(), pdu.data())) {
+            fail(pdu, new LoginFailure(LoginStatus.INITIATOR_ERROR, "login text too long"));
+            return;
         }
         if (more) {
             respond(pdu, 0, csg, csg, Unpooled.EMPTY_BUFFER, LoginStatus.SUCCESS, 0);
             return;
         }
-        ByteBuf text = pendingText == null ? Unpooled.EMPTY_BUFFER : pendingText;
-        pendingText = null;
+        ByteBuf text = pendingText.take();
         List<KeyValue> offered;
         try {
             TextParameters.Decoded decoded = TextParameters.decode(text, server.loginSettings().textLimits());
@@ -274,7 +268,7 @@ final class LoginPhase {
     private void respond(IscsiPdu request, int flags, int csg, int nsg, ByteBuf data, LoginStatus status, int tsihOut) {
         int wireFlags = (flags & (Bhs.Login.TRANSIT_BIT | Bhs.Login.CONTINUE_BIT)) | (csg << Bhs.Login.CSG_SHIFT) | nsg;
         int window = server.limits().maxCommandsPerSession();
-        ByteBuf header = HeaderBuilder.of(connection.context().alloc(), Opcode.LOGIN_RESPONSE, wireFlags)
+        ByteBuf header = HeaderBuilder.of(connection.transport().alloc(), Opcode.LOGIN_RESPONSE, wireFlags)
                 .u8(Bhs.Login.VERSION_MAX_OFFSET, Bhs.Login.VERSION)
                 .u8(Bhs.Login.VERSION_ACTIVE_OFFSET, Bhs.Login.VERSION)
                 .bytes(Bhs.Login.ISID_OFFSET, request.header(), request.header().readerIndex() + Bhs.Login.ISID_OFFSET,
@@ -306,10 +300,7 @@ final class LoginPhase {
 
     /** Release what a login in progress holds (connection closed). */
     void abandon() {
-        if (pendingText != null) {
-            pendingText.release();
-            pendingText = null;
-        }
+        pendingText.release();
         if (pendingResponse != null) {
             pendingResponse.release();
             pendingResponse = null;

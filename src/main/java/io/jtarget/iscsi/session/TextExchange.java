@@ -21,13 +21,17 @@ import java.util.List;
  * MaxRecvDataSegmentLength. Owned by the connection's event loop.
  */
 final class TextExchange {
-    private static final int MAX_REQUEST_TEXT = 64 * 1024;
-
-    private ByteBuf requestText;
+    private final TextSequence requestText;
     private ByteBuf responseText;
     private int responseItt;
     private int responseTtt = Bhs.RESERVED_TAG;
-    private int nextTtt = 0x4000_0000;
+    /** Our tag on an acknowledged partial request (§11.11.2), released when the next part arrives. */
+    private int requestTtt = Bhs.RESERVED_TAG;
+
+    /** @param requestText the connection's reassembler, bounded by the configured text limit */
+    TextExchange(TextSequence requestText) {
+        this.requestText = requestText;
+    }
 
     void onRequest(IscsiConnection connection, IscsiServerContext server, Session session, IscsiPdu pdu) {
         int itt = pdu.itt();
@@ -36,7 +40,7 @@ final class TextExchange {
         boolean finalBit = pdu.finalBit();
         long lun = pdu.lunField();
 
-        if (ttt != Bhs.RESERVED_TAG) {
+        if (ttt != Bhs.RESERVED_TAG && ttt != requestTtt) {
             // The initiator asks for the next part of a long answer (§11.10.4).
             if (responseText != null && ttt == responseTtt && itt == responseItt) {
                 sendNextChunk(connection, lun);
@@ -45,29 +49,34 @@ final class TextExchange {
             }
             return;
         }
-        reset();
+        // A new request, or the next part of one we acknowledged with requestTtt (§11.10.4).
+        releaseTag(connection, requestTtt);
+        requestTtt = Bhs.RESERVED_TAG;
+        reset(connection);
         if (more && finalBit) {
+            requestText.release();
             connection.reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR); // §11.10.2: C and F exclusive
             return;
         }
-        if (requestText == null) {
-            requestText = connection.context().alloc().buffer();
-        }
-        if (requestText.readableBytes() + pdu.data().readableBytes() > MAX_REQUEST_TEXT) {
-            reset();
+        if (!requestText.append(connection.transport().alloc(), pdu.data())) {
+            // Longer than the configured text bound (TextLimits.maxSegmentBytes).
             connection.reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR);
             return;
         }
-        requestText.writeBytes(pdu.data(), pdu.data().readerIndex(), pdu.data().readableBytes());
         if (more) {
             // Acknowledge a partial request with an empty response and a transfer tag (§11.11.2).
-            connection.sendText(itt, newTtt(), false, false, lun, Unpooled.EMPTY_BUFFER);
+            requestTtt = connection.transferTags().allocate(this);
+            connection.sendText(itt, requestTtt, false, false, lun, Unpooled.EMPTY_BUFFER);
             return;
         }
         List<KeyValue> offered;
-        TextParameters.Decoded decoded = TextParameters.decode(requestText, server.loginSettings().textLimits());
-        requestText.release();
-        requestText = null;
+        ByteBuf whole = requestText.take();
+        TextParameters.Decoded decoded;
+        try {
+            decoded = TextParameters.decode(whole, server.loginSettings().textLimits());
+        } finally {
+            whole.release();
+        }
         if (decoded instanceof TextParameters.Decoded.Malformed) {
             connection.reject(pdu.header(), Bhs.Reject.PROTOCOL_ERROR);
             return;
@@ -92,13 +101,14 @@ final class TextExchange {
         int n = Math.min(max, responseText.readableBytes());
         ByteBuf chunk = n == 0 ? Unpooled.EMPTY_BUFFER : responseText.readRetainedSlice(n);
         boolean last = !responseText.isReadable();
+        releaseTag(connection, responseTtt);
         if (last) {
             responseText.release();
             responseText = null;
             responseTtt = Bhs.RESERVED_TAG;
             connection.sendText(responseItt, Bhs.RESERVED_TAG, true, false, lun, chunk);
         } else {
-            responseTtt = newTtt();
+            responseTtt = connection.transferTags().allocate(this);
             connection.sendText(responseItt, responseTtt, false, true, lun, chunk);
         }
     }
@@ -129,27 +139,28 @@ final class TextExchange {
         return portal;
     }
 
-    private int newTtt() {
-        int t = nextTtt++;
-        if (nextTtt == Bhs.RESERVED_TAG) {
-            nextTtt = 0x4000_0000;
+    private static void releaseTag(IscsiConnection connection, int ttt) {
+        if (ttt != Bhs.RESERVED_TAG) {
+            connection.transferTags().release(ttt);
         }
-        return t;
     }
 
-    private void reset() {
+    /** Drop a long answer still being fetched (a new request replaces it, §11.10.4). */
+    private void reset(IscsiConnection connection) {
         if (responseText != null) {
             responseText.release();
             responseText = null;
         }
+        releaseTag(connection, responseTtt);
         responseTtt = Bhs.RESERVED_TAG;
     }
 
+    /** The connection closed: release what an exchange in progress holds. */
     void release() {
-        reset();
-        if (requestText != null) {
-            requestText.release();
-            requestText = null;
+        if (responseText != null) {
+            responseText.release();
+            responseText = null;
         }
+        requestText.release();
     }
 }

@@ -74,12 +74,19 @@ class ChapAuthenticatorTest {
         assertThat(answers(done)).doesNotContainKeys("CHAP_N", "CHAP_R");
     }
 
+    /**
+     * RFC 7143 §6.2.1: the responder answers the first value of the offered list it supports; the
+     * order of preference is the initiator's, which algorithms are acceptable the operator's.
+     */
     @Test
-    void shouldChooseTheStrongestOfferedAlgorithm() {
-        assertThat(challenge(allAlgorithms(), "5,6,8,7")).containsEntry("CHAP_A", "8");
-        assertThat(challenge(allAlgorithms(), "5,7,6")).containsEntry("CHAP_A", "7");
+    void shouldAnswerTheFirstOfferedAlgorithmItAccepts() {
+        assertThat(challenge(allAlgorithms(), "5,6,7,8")).containsEntry("CHAP_A", "5");
+        assertThat(challenge(allAlgorithms(), "7,5,8")).containsEntry("CHAP_A", "7");
+        assertThat(challenge(allAlgorithms(), "99,junk,6,8")).containsEntry("CHAP_A", "6");
         assertThat(challenge(negotiator(EnumSet.of(ChapAlgorithm.MD5, ChapAlgorithm.SHA_1), Optional.empty()), "8,6,5"))
                 .containsEntry("CHAP_A", "6");
+        assertThat(challenge(negotiator(EnumSet.of(ChapAlgorithm.SHA_256, ChapAlgorithm.SHA3_256), Optional.empty()),
+                "5,6,8,7")).as("MD5 and SHA-1 not accepted: skipped").containsEntry("CHAP_A", "8");
     }
 
     @Test

@@ -14,7 +14,7 @@ class FullFeatureTextNegotiatorTest {
     static NegotiatedParameters parameters(SessionType type) {
         return new NegotiatedParameters(false, false, 8192, 262144, 262144, 65536, true, true, 1, true, true, 0, 1, 2, 0,
                 type, "iqn.2004-10.com.ubuntu:01:abc", Optional.empty(),
-                type == SessionType.NORMAL ? Optional.of(DISK1) : Optional.empty());
+                type == SessionType.NORMAL ? Optional.of(DISK1) : Optional.empty(), java.util.Map.of());
     }
 
     static FullFeatureTextNegotiator.TextResult.Answer answer(FullFeatureTextNegotiator.TextResult result) {
