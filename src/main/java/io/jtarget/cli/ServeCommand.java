@@ -13,6 +13,7 @@ import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.iscsi.session.ExportedTarget;
 import io.jtarget.net.IscsiServer;
+import io.jtarget.net.PortalUnavailableException;
 import io.jtarget.scsi.LogicalUnit;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -55,6 +56,16 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Portal to listen on; repeat for several (default: ${DEFAULT-VALUE}). "
                     + "IPv6 as [ADDR]:PORT; port 0 picks a free port.")
     List<String> listen = new ArrayList<>();
+
+    @Option(names = "--iser", paramLabel = "HOST:PORT",
+            description = {
+                "Also serve the same targets over iSER (iSCSI Extensions for RDMA, RFC 7145) on this",
+                "address; repeat for several. May be the address of a --listen portal (RDMA CM has its own",
+                "ports). Needs rdma-core from the distribution (Debian: rdma-core, ibverbs-providers) and an",
+                "RDMA device whose network interface has HOST: an RDMA NIC (InfiniBand, RoCE, iWARP) or",
+                "soft-RoCE over any Ethernet interface: rdma link add rxe0 type rxe netdev eth0"
+            })
+    List<String> iser = new ArrayList<>();
 
     @Option(names = "--target", paramLabel = "IQN", defaultValue = DEFAULT_TARGET,
             description = "Target name, an iqn./eui./naa. iSCSI name (default: ${DEFAULT-VALUE}).")
@@ -171,6 +182,10 @@ public final class ServeCommand implements Callable<Integer> {
         IscsiServer server;
         try {
             server = IscsiServer.start(config);
+        } catch (PortalUnavailableException e) {
+            // A usage problem of this machine (no RDMA for --iser): one line, exit code 2.
+            spec.commandLine().getErr().println("jtarget: " + e.getMessage());
+            return 2;
         } catch (UncheckedIOException e) {
             spec.commandLine().getErr().println("jtarget: " + e.getCause().getMessage());
             return 1;
@@ -192,7 +207,11 @@ public final class ServeCommand implements Callable<Integer> {
     ServerConfig buildConfig() {
         List<InetSocketAddress> portals = new ArrayList<>();
         for (String l : listen) {
-            portals.add(parseListen(l));
+            portals.add(parseListen("--listen", l));
+        }
+        List<InetSocketAddress> iserPortals = new ArrayList<>();
+        for (String i : iser) {
+            iserPortals.add(parseListen("--iser", i));
         }
         if (!IscsiNames.isValid(target)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -242,7 +261,7 @@ public final class ServeCommand implements Callable<Integer> {
                 BackingSpecParser.parseSize(maxDataOutBuffer)));
         TargetConfig targetConfig = new TargetConfig(target, lunConfigs, targetAuth, new AccessConfig(allow, ranges));
         return new ServerConfig(portals, List.of(targetConfig), limits, discoveryAuth, connectionLimits,
-                stateDir != null ? stateDir : dataDir);
+                stateDir != null ? stateDir : dataDir, iserPortals);
     }
 
     /** One scope's CHAP from its options; messages name the option, never the secret. */
@@ -277,11 +296,11 @@ public final class ServeCommand implements Callable<Integer> {
         return value;
     }
 
-    private InetSocketAddress parseListen(String value) {
+    private InetSocketAddress parseListen(String option, String value) {
         int colon = value.lastIndexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--listen: expected HOST:PORT, got '" + value + "'");
+                    option + ": expected HOST:PORT, got '" + value + "'");
         }
         String host = value.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -295,7 +314,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--listen: bad port in '" + value + "'");
+                    option + ": bad port in '" + value + "'");
         }
         return new InetSocketAddress(host, port);
     }
@@ -305,6 +324,9 @@ public final class ServeCommand implements Callable<Integer> {
         for (InetSocketAddress portal : server.boundAddresses()) {
             // Each portal is its own portal group (one SCSI target port per portal).
             out.println("  portal  " + hostPort(portal) + "," + server.portalGroupTag(portal));
+        }
+        for (InetSocketAddress portal : server.iserAddresses()) {
+            out.println("  iSER    " + hostPort(portal) + "," + server.portalGroupTag(portal) + " (RDMA)");
         }
         for (ExportedTarget t : server.targets()) {
             out.println("  target  " + t.name());

@@ -18,15 +18,25 @@ import java.util.Objects;
  * @param connectionLimits bounds on connections, sessions and buffered Data-Out
  * @param stateDir where state that must survive a restart lives (persistent reservations with
  *     APTPL=1); null keeps no such state
+ * @param iserPortals addresses to listen on for iSER (RFC 7145) over RDMA; may repeat a TCP
+ *     portal's address (RDMA CM ports are their own space)
  */
 public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
-        AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir) {
+        AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir,
+        List<InetSocketAddress> iserPortals) {
     public ServerConfig {
         portals = List.copyOf(portals);
+        iserPortals = List.copyOf(iserPortals);
         targets = List.copyOf(targets);
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(discoveryAuth, "discoveryAuth");
         Objects.requireNonNull(connectionLimits, "connectionLimits");
+    }
+
+    /** TCP portals only. */
+    public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
+            AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir) {
+        this(portals, targets, limits, discoveryAuth, connectionLimits, stateDir, List.of());
     }
 
     /** No discovery authentication, default connection limits, no state directory. */

@@ -13,6 +13,8 @@ import io.jtarget.iscsi.session.IscsiServerContext;
 import io.jtarget.iscsi.session.SecurityPolicy;
 import io.jtarget.iscsi.session.Session;
 import io.jtarget.iscsi.transport.tcp.TcpTransport;
+import io.jtarget.iser.IserPortal;
+import io.jtarget.rdma.RdmaException;
 import io.jtarget.scsi.LogicalUnit;
 import io.jtarget.scsi.PrStore;
 import io.jtarget.scsi.ScsiTargetCore;
@@ -70,10 +72,12 @@ public final class IscsiServer implements AutoCloseable {
     private final List<Channel> listeners;
     private final IscsiServerContext context;
     private final ChannelGroup channels;
+    private final List<IserPortal> iserPortals;
     private boolean closed;
 
     private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, List<ExportedTarget> targets,
-            List<Channel> listeners, IscsiServerContext context, ChannelGroup channels) {
+            List<Channel> listeners, IscsiServerContext context, ChannelGroup channels, List<IserPortal> iserPortals) {
+        this.iserPortals = List.copyOf(iserPortals);
         this.loops = loops;
         this.backendPool = backendPool;
         this.targets = targets;
@@ -99,6 +103,7 @@ public final class IscsiServer implements AutoCloseable {
         List<ExportedTarget> exported = new ArrayList<>();
         ChannelGroup channels = new DefaultChannelGroup("iscsi", GlobalEventExecutor.INSTANCE);
         List<Channel> listeners = new ArrayList<>();
+        List<IserPortal> iserPortals = new ArrayList<>();
         try {
             for (TargetConfig target : config.targets()) {
                 exported.add(openTarget(target, dispatcher, config.stateDir()));
@@ -130,16 +135,47 @@ public final class IscsiServer implements AutoCloseable {
                     t.core().addTargetPort(tag, IscsiServerContext.targetPortName(t.name(), tag));
                 }
             }
+            for (InetSocketAddress portal : config.iserPortals()) {
+                IserPortal iser = openIser(portal, loops, context);
+                iserPortals.add(iser);
+                InetSocketAddress bound = iser.localAddress();
+                if (!context.portals().contains(bound)) {
+                    context.addPortal(bound);
+                    int tag = context.portalGroupTag(bound);
+                    for (ExportedTarget t : exported) {
+                        t.core().addTargetPort(tag, IscsiServerContext.targetPortName(t.name(), tag));
+                    }
+                }
+                log.info("iSER portal {}", bound);
+            }
             log.info("listening on {} ({} event loops, {} transport)", context.portals(), loopThreads,
                     epoll ? "epoll" : "nio");
-            return new IscsiServer(loops, backendPool, List.copyOf(exported), listeners, context, channels);
+            return new IscsiServer(loops, backendPool, List.copyOf(exported), listeners, context, channels,
+                    iserPortals);
         } catch (RuntimeException | InterruptedException e) {
+            iserPortals.forEach(IserPortal::close);
             listeners.forEach(Channel::close);
             exported.forEach(t -> t.core().close());
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             backendPool.shutdownNow();
             throw e;
         }
+    }
+
+    /** An iSER portal; without RDMA (no rdma-core, no device for the address) a {@link PortalUnavailableException}. */
+    private static IserPortal openIser(InetSocketAddress portal, EventLoopGroup loops, IscsiServerContext context) {
+        if (!Epoll.isAvailable()) {
+            throw new PortalUnavailableException("--iser " + portal + ": RDMA needs the native epoll transport (Linux)");
+        }
+        try {
+            return IserPortal.open(portal, loops, context, context.limits().maxCommandsPerSession());
+        } catch (RdmaException e) {
+            throw new PortalUnavailableException("--iser " + hostPort(portal) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return (a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress()) + ":" + a.getPort();
     }
 
     private static ExportedTarget openTarget(TargetConfig target, FairQueueExecutor dispatcher, Path stateDir) {
@@ -180,6 +216,11 @@ public final class IscsiServer implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The iSER portals' addresses, as bound. */
+    public List<InetSocketAddress> iserAddresses() {
+        return iserPortals.stream().map(IserPortal::localAddress).toList();
     }
 
     public List<InetSocketAddress> boundAddresses() {
@@ -230,6 +271,8 @@ public final class IscsiServer implements AutoCloseable {
         }
         waitFor(() -> context.sessions().size() == 0, sessions.isEmpty() ? 0 : 2000);
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // An iSER portal disconnects its connections and waits until each is released.
+        iserPortals.forEach(IserPortal::close);
         // Draining: connections closed, outstanding commands complete or abort.
         waitFor(() -> context.sessions().size() == 0, 10_000);
         for (ExportedTarget target : targets) {

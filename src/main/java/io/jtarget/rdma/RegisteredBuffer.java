@@ -77,6 +77,20 @@ public final class RegisteredBuffer {
         return new PoolReturningByteBuf(alloc, this);
     }
 
+    /**
+     * The chunk under {@code buf}: a buffer {@link #toByteBuf} made, or a slice or duplicate of
+     * one; null for any other buffer. Lets a fabric find the registered memory (and its keys) of
+     * a buffer the SCSI core hands back.
+     */
+    public static RegisteredBuffer under(ByteBuf buf) {
+        for (ByteBuf b = buf; b != null; b = b.unwrap()) {
+            if (b instanceof PoolReturningByteBuf p) {
+                return p.chunk;
+            }
+        }
+        return null;
+    }
+
     /** Returns the chunk to its pool; any thread. Releasing a free chunk is a bug and throws. */
     public void release() {
         pool.free(this);
@@ -93,8 +107,10 @@ public final class RegisteredBuffer {
         }
 
         @Override
-        protected void freeDirect(ByteBuffer buffer) {
-            // Called at the last release (and never for growth: capacity is fixed at maxCapacity).
+        protected void deallocate() {
+            // Netty never frees a buffer it was handed (freeDirect is not called for it), so the
+            // chunk goes back on the last release here.
+            super.deallocate();
             if (!returned) {
                 returned = true;
                 chunk.release();
