@@ -60,3 +60,23 @@ disk_of_target() {
 iser_dmesg_tail() {
   dmesg | grep -Ei 'iser|rdma|rxe|iscsi|connection' | tail -20
 }
+
+# iser_metrics LOG PREFIX: the RDMA layer's counts over every SCSI command of a jtarget run, from
+# the line its iSER portal logs when it closes; printed as METRIC lines (per command, and totals).
+iser_metrics() {
+  line=$(grep "iSER portal .* closed:" "$1" | tail -1)
+  [ -n "$line" ] || { echo "no iSER totals in $1"; return 1; }
+  echo "$line" | sed 's/.*closed: //; s/ SCSI commands;//' | awk -v p="$2" '{
+    n = $1; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    calls = v["post_send"] + v["post_recv"] + v["poll_cq"] + v["req_notify_cq"]
+    printf "METRIC %s_scsi_commands=%d\n", p, n
+    if (n > 0) {
+      printf "METRIC %s_verbs_calls_per_command=%.2f\n", p, calls / n
+      printf "METRIC %s_post_send_per_command=%.2f\n", p, v["post_send"] / n
+      printf "METRIC %s_post_recv_per_command=%.2f\n", p, v["post_recv"] / n
+      printf "METRIC %s_completions_per_command=%.2f\n", p, v["completions"] / n
+      printf "METRIC %s_wakeups_per_command=%.2f\n", p, v["wakeups"] / n
+      printf "METRIC %s_error_completions=%d\n", p, v["error_completions"]
+    }
+  }'
+}
