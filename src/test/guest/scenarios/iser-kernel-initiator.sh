@@ -18,7 +18,7 @@ dev=$(disk_of_target $IQN) || fail "no disk appeared for the jtarget iSER sessio
 mkfs_write_verify "$dev" 64
 iscsi_logout_all
 [ "$(iser_sessions)" -eq 0 ] || fail "logout left an iSER session"
-log=$JT_LOG
+log="$GUEST_OUT/iser-kernel-initiator-jtarget.log"
 jtarget_stop
 iser_metrics "$log" iser_kernel || fail "jtarget logged no iSER totals"
 echo "jtarget iSER: discovery, login, ext4 64 MiB write/remount/verify, logout passed"
