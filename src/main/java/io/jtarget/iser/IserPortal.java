@@ -32,7 +32,7 @@ public final class IserPortal implements AutoCloseable {
     /** The target's own iSER values: LIO's and the RFC's 8 KiB control PDUs, 8 unexpected PDUs. */
     public static final IserLimits LIMITS = new IserLimits(8192, 8192, 8);
     /** Send buffers shared by the connections of one device. */
-    static final int SEND_BUFFERS_PER_DEVICE = 2048;
+    static final int SEND_BUFFERS_PER_DEVICE = 1024;
     /** RDMA Reads outstanding each way (capped by the peer's offer). */
     static final int RDMA_READ_DEPTH = 16;
     static final long DRAIN_TIMEOUT_MILLIS = 5000;
@@ -63,6 +63,17 @@ public final class IserPortal implements AutoCloseable {
         RdmaListener listener = RdmaListener.open(address, loops,
                 request -> self[0].onConnectRequest(request, context, config, sizing, keys));
         self[0] = new IserPortal(listener);
+        if (listener.boundDevice().isPresent()) {
+            // Registering the pools takes a while (the device pins every page): do it now, not
+            // while an initiator waits for the CM reply.
+            try {
+                self[0].allocator(listener.boundDevice().get());
+                sendPool(listener.boundDevice().get(), sizing);
+            } catch (RdmaException e) {
+                self[0].close();
+                throw e;
+            }
+        }
         return self[0];
     }
 
@@ -90,8 +101,7 @@ public final class IserPortal implements AutoCloseable {
         RdmaBufferPool sendPool;
         try {
             data = allocator(device);
-            sendPool = device.sharedPool("iser-send", sizing.sendBufferBytes(), SEND_BUFFERS_PER_DEVICE,
-                    RdmaBufferPool.LOCAL_WRITE);
+            sendPool = sendPool(device, sizing);
         } catch (RdmaException e) {
             log.error("iSER connect request from {} refused: registering memory on {} failed: {}",
                     request.remoteAddress(), device.name(), e.getMessage());
@@ -110,6 +120,11 @@ public final class IserPortal implements AutoCloseable {
         }
         transport.attach(protocol, connection);
         connection.releaseFuture().thenRun(() -> commands.add(transport.commands()));
+    }
+
+    private static RdmaBufferPool sendPool(RdmaDevice device, IserQueueSizing sizing) throws RdmaException {
+        return device.sharedPool("iser-send", sizing.sendBufferBytes(), SEND_BUFFERS_PER_DEVICE,
+                RdmaBufferPool.LOCAL_WRITE);
     }
 
     private RegisteredDataAllocator allocator(RdmaDevice device) throws RdmaException {

@@ -311,7 +311,7 @@ final class IserTransport implements IscsiTransport, RdmaConnection.Handler {
         if (closed) {
             return;
         }
-        Stags s = stags.get(task.itt());
+        Stags s = stagsOf(task);
         if (s == null || s.write() == null) {
             // RFC 7145 §7: solicited data is read from the buffer the command advertised (WSV).
             protocolError(String.format("itt=0x%08x needs %d solicited bytes but advertised no write STag",
@@ -369,7 +369,16 @@ final class IserTransport implements IscsiTransport, RdmaConnection.Handler {
 
     @Override
     public void taskEnded(TransferTask task) {
-        stags.remove(task.itt());
+        // The core forgets a task just before it answers it: the STags move to the task itself,
+        // where sendDataIn still finds them, and the ITT is free for the initiator to reuse.
+        Stags s = stags.remove(task.itt());
+        if (s != null) {
+            task.transportState(s);
+        }
+    }
+
+    private Stags stagsOf(TransferTask task) {
+        return task.transportState() instanceof Stags s ? s : stags.get(task.itt());
     }
 
     @Override
@@ -379,7 +388,7 @@ final class IserTransport implements IscsiTransport, RdmaConnection.Handler {
             buf.release();
             return 0;
         }
-        Stags s = stags.get(task.itt());
+        Stags s = stagsOf(task);
         if (s == null || s.read() == null) {
             buf.release();
             protocolError(String.format("itt=0x%08x has %d bytes of Data-In but advertised no read STag",

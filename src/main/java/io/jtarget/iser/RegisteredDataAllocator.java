@@ -26,11 +26,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class RegisteredDataAllocator extends AbstractByteBufAllocator {
     /**
-     * Size classes: chunk size and count. Linux's iSER initiator sends at most 512 KiB per command
-     * by default and keeps up to 128 commands in flight per session; the 8 MiB class serves the
-     * largest transfer the target allows (LogicalUnit.MAX_TRANSFER_BYTES) a few at a time.
+     * Size classes: chunk size and count, 68 MiB in all. Linux's iSER initiator sends at most
+     * 512 KiB per command by default; the 8 MiB class serves the largest transfer the target
+     * allows (LogicalUnit.MAX_TRANSFER_BYTES) two at a time. Beyond them, transfers bounce.
      */
-    static final int[][] CLASSES = {{16 * 1024, 512}, {128 * 1024, 256}, {512 * 1024, 96}, {8 * 1024 * 1024, 4}};
+    static final int[][] CLASSES = {{16 * 1024, 256}, {128 * 1024, 128}, {512 * 1024, 64}, {8 * 1024 * 1024, 2}};
 
     private final List<RdmaBufferPool> pools;
     private final ByteBufAllocator fallback = PooledByteBufAllocator.DEFAULT;
