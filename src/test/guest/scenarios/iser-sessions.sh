@@ -1,7 +1,7 @@
-# Several initiators on one jtarget iSER portal at once: libiscsi's iser:// client (iscsi-inq,
-# iscsi-readcapacity16), two kernel iSER sessions writing and reading concurrently (each sees what
-# the other wrote), and a libiscsi client killed mid-I/O, after which the kernel sessions are
-# still served.
+# Several initiators on one jtarget iSER portal at once: two kernel iSER sessions writing and
+# reading concurrently (each sees what the other wrote), libiscsi's iser:// client (iscsi-inq,
+# iscsi-readcapacity16) beside them, and a libiscsi client killed mid-I/O, after which the kernel
+# sessions are still served.
 . src/test/guest/lib.sh
 . src/test/guest/lib-iser.sh
 iser_require_rdma
@@ -10,13 +10,7 @@ IQN=iqn.2026-11.io.jtarget:iser-sessions
 
 jtarget_start --listen $ISER_IP:3260 --iser $ISER_IP:3260 --target $IQN --lun ram:64M --lun ram:64M
 URL=iser://$ISER_IP:3260/$IQN
-
-# libiscsi over iSER
 out=$GUEST_RUN
-iscsi-inq "$URL/0" > $out/inq.out 2>&1 || fail "iscsi-inq over iSER failed: $(tail -2 $out/inq.out | tr '\n' ' ')"
-grep -q "DIRECT_ACCESS" $out/inq.out || fail "iscsi-inq over iSER: no direct-access device in $(head -3 $out/inq.out | tr '\n' ' ')"
-iscsi-readcapacity16 "$URL/1" > $out/rc16.out 2>&1 || fail "iscsi-readcapacity16 over iSER failed: $(tail -2 $out/rc16.out | tr '\n' ' ')"
-grep -q "Total size:67108864" $out/rc16.out || fail "iscsi-readcapacity16 over iSER: wrong capacity: $(tr '\n' ' ' < $out/rc16.out)"
 
 # two kernel sessions to the same target
 iscsi_discover $ISER_IP:3260 iser >/dev/null
@@ -47,6 +41,12 @@ verify() { # DEV FILE WHAT
 }
 verify "$b0" $out/a.bin "session 2 does not read what session 1 wrote"
 verify "$a1" $out/b.bin "session 1 does not read what session 2 wrote"
+
+# libiscsi over iSER, while the kernel sessions stay logged in
+iscsi-inq "$URL/0" > $out/inq.out 2>&1 || fail "iscsi-inq over iSER failed: $(tail -2 $out/inq.out | tr '\n' ' ')"
+grep -q "DIRECT_ACCESS" $out/inq.out || fail "iscsi-inq over iSER: no direct-access device in $(head -3 $out/inq.out | tr '\n' ' ')"
+iscsi-readcapacity16 "$URL/1" > $out/rc16.out 2>&1 || fail "iscsi-readcapacity16 over iSER failed: $(tail -2 $out/rc16.out | tr '\n' ' ')"
+grep -q "Total size:67108864" $out/rc16.out || fail "iscsi-readcapacity16 over iSER: wrong capacity: $(tr '\n' ' ' < $out/rc16.out)"
 
 # a libiscsi initiator killed mid-I/O
 iscsi-perf -t 60 -m 16 "$URL/1" > $out/perf.out 2>&1 & PERF_PID=$!

@@ -119,6 +119,7 @@ public final class IserPortal implements AutoCloseable {
             return;
         }
         transport.attach(protocol, connection);
+        log.info("iSER connection from {} accepted", request.remoteAddress());
         connection.releaseFuture().thenRun(() -> commands.add(transport.commands()));
     }
 

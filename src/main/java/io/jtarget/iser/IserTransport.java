@@ -134,7 +134,7 @@ final class IserTransport implements IscsiTransport, RdmaConnection.Handler {
 
     @Override
     public void onEstablished(RdmaConnection c) {
-        log.debug("iSER connection from {} established", remote);
+        log.info("iSER connection from {} established", remote);
         flush();
     }
 
