@@ -1040,6 +1040,7 @@ public final class IscsiConnection implements TransportHandler {
 
     @Override
     public void onDecodeError(PduDecoder.DecodeError error) {
+        lastReceiveNanos = loop.nanoTime(); // the initiator is alive, whatever it sent
         if (phase == Phase.LOGIN) {
             log.warn("{}: {} during login; closing", peer(), error.kind());
             transport.close();

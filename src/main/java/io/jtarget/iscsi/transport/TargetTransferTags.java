@@ -11,7 +11,16 @@ import io.netty.util.collection.IntObjectHashMap;
  */
 public final class TargetTransferTags {
     private final IntObjectHashMap<Object> owners = new IntObjectHashMap<>();
-    private int next = 1;
+    private int next;
+
+    public TargetTransferTags() {
+        this(1);
+    }
+
+    /** Starts counting at {@code first} (tests reach the wrap-around this way). */
+    TargetTransferTags(int first) {
+        this.next = first;
+    }
 
     /** A tag no outstanding transfer uses, never 0xffffffff (reserved, §11.8.1), owned by {@code owner}. */
     public int allocate(Object owner) {

@@ -6,9 +6,11 @@ import io.jtarget.iscsi.login.TransportKeyRules;
 import io.jtarget.iscsi.pdu.Bhs;
 import io.jtarget.iscsi.pdu.IscsiPdu;
 import io.jtarget.iscsi.pdu.Opcode;
+import io.jtarget.iscsi.pdu.PduDecoder;
 import io.jtarget.iscsi.transport.MemoryTransport;
 import io.jtarget.scsi.ScsiStatus;
 import io.jtarget.testinit.Cdbs;
+import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -147,6 +149,38 @@ class DataOutProtocolTest {
         h.expect(Opcode.REJECT).release();
         assertThat(h.expectStatus(0x21)).isEqualTo(ScsiStatus.CHECK_CONDITION);
         assertThat(h.connection.transferTags().outstanding()).as("the R2T's tag released with the task").isZero();
+    }
+
+    /** RFC 7143 §7.8 b): a solicited Data-Out failing its data digest is rejected; the task ends once its data is in. */
+    @Test
+    void aDataDigestErrorOnSolicitedDataEndsTheTaskWithARetryableError() {
+        h.login("InitialR2T=Yes", "ImmediateData=No");
+        h.receive(h.command(0x14, Cdbs.write10(0, 2, false), false, true, 1024, null, true));
+        IscsiPdu r2t = h.expect(Opcode.R2T);
+        int ttt = r2t.int32(Bhs.R2t.TTT_OFFSET);
+        r2t.release();
+        // The first half arrives with a bad digest: the decoder hands over its header only.
+        IscsiPdu bad = h.dataOut(0x14, ttt, 0, 0, pattern(512, 5), false);
+        ByteBuf header = bad.header().retain();
+        header.setMedium(header.readerIndex() + Bhs.DATA_SEGMENT_LENGTH_OFFSET, 512);
+        bad.release();
+        h.transport.receiveDecodeError(new PduDecoder.DecodeError(header, PduDecoder.DecodeError.Kind.DATA_DIGEST_ERROR));
+        IscsiPdu reject = h.expect(Opcode.REJECT);
+        assertThat(reject.u8(Bhs.Reject.REASON_OFFSET)).isEqualTo(Bhs.Reject.DATA_DIGEST_ERROR);
+        reject.release();
+        h.expectNothing(); // the sequence is still in step: the task waits for the rest
+        h.receive(h.dataOut(0x14, ttt, 1, 512, pattern(512, 6), true));
+        IscsiPdu response = h.expect(Opcode.SCSI_RESPONSE);
+        try {
+            assertThat(response.u8(Bhs.ScsiResponse.STATUS_OFFSET)).isEqualTo(ScsiStatus.CHECK_CONDITION);
+            byte[] sense = ProtocolHarness.sense(response);
+            assertThat(sense[2] & 0x0f).as("ABORTED COMMAND").isEqualTo(0x0b);
+            assertThat(sense[12] & 0xff).as("PROTOCOL SERVICE CRC ERROR").isEqualTo(0x47);
+        } finally {
+            response.release();
+        }
+        assertThat(h.device.writes).isZero();
+        assertThat(h.connection.transferTags().outstanding()).isZero();
     }
 
     @Test

@@ -279,6 +279,41 @@ class SessionProtocolTest {
         }
     }
 
+    @Test
+    void aSessionStillDrainingIsNeitherJoinedByItsTsihNorInTheWayOfItsReinstatement() {
+        try (ProtocolHarness h = new ProtocolHarness()) {
+            IscsiPdu first = h.loginPdu(0x23D000000001L, 0);
+            int tsih = first.u16(Bhs.Login.TSIH_OFFSET);
+            first.release();
+            h.receive(h.command(0x7000_0001, Cdbs.testUnitReady(), false, false, 0, null, true));
+            h.expect(Opcode.SCSI_RESPONSE).release(); // the unit attention
+            h.device.hold = true;
+            h.receive(h.command(0x72, Cdbs.write10(0, 1, false), false, true, 512, new byte[512], true));
+            h.transport.disconnect(); // connection lost with a write in the device: the session drains
+
+            h.connect(MemoryTransport.Mode.PDU, TransportKeyRules.NONE);
+            IscsiPdu refused = h.loginPdu(0x23D000000001L, tsih);
+            assertThat(refused.u8(Bhs.Login.STATUS_DETAIL_OFFSET)).as("session does not exist").isEqualTo(0x0A);
+            refused.release();
+
+            // The initiator starts over with TSIH 0 and the same ISID: session reinstatement (§6.3.5).
+            h.connect(MemoryTransport.Mode.PDU, TransportKeyRules.NONE);
+            IscsiPdu reinstated = h.loginPdu(0x23D000000001L, 0);
+            assertThat(reinstated.u8(Bhs.Login.STATUS_CLASS_OFFSET)).isZero();
+            int newTsih = reinstated.u16(Bhs.Login.TSIH_OFFSET);
+            reinstated.release();
+            assertThat(newTsih).isNotEqualTo(tsih);
+            h.device.hold = false;
+            h.device.release(); // the old write comes back: the old session finishes draining
+            h.transport.loop.runPending();
+            assertThat(h.server.sessions().all()).singleElement().satisfies(s -> assertThat(s.tsih()).isEqualTo(newTsih));
+            h.receive(h.command(0x73, Cdbs.testUnitReady(), false, false, 0, null, true));
+            IscsiPdu r = h.expect(Opcode.SCSI_RESPONSE);
+            assertThat(r.itt()).isEqualTo(0x73);
+            r.release();
+        }
+    }
+
     // ---------------------------------------------------------------- transport login keys (RFC 7145 §6)
 
     /** iSER-like rules: RDMAExtensions (AND, target Yes) and the initiator's declared receive length. */

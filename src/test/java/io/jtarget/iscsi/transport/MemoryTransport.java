@@ -53,7 +53,6 @@ public final class MemoryTransport implements IscsiTransport {
     /** closeAfterSending was called: the connection ends once what was sent is out. */
     public boolean closedAfterSending;
     public NegotiatedParameters fullFeatureParameters;
-    public int flushes;
 
     public MemoryTransport(Mode mode, TransportKeyRules keys, Function<IscsiTransport, TransportHandler> protocol) {
         this.mode = mode;
@@ -62,10 +61,6 @@ public final class MemoryTransport implements IscsiTransport {
         this.r2ts = new R2tSequencer(handler, alloc, this::send);
         this.dataIn = new DataInSequencer(handler, alloc, this::send);
         handler.onConnected();
-    }
-
-    public TransportHandler handler() {
-        return handler;
     }
 
     /** Delivers one PDU as a transport does (it is released afterwards), then runs what it queued. */
@@ -227,10 +222,7 @@ public final class MemoryTransport implements IscsiTransport {
 
     @Override
     public <T> CompletionSink<T> completions(Consumer<T> completionHandler) {
-        return completion -> loop.execute(() -> {
-            completionHandler.accept(completion);
-            flushes++;
-        });
+        return completion -> loop.execute(() -> completionHandler.accept(completion));
     }
 
     /** Releases every PDU not taken. */

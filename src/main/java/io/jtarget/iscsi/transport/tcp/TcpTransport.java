@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * iSCSI over TCP (RFC 7143) on a Netty channel: the pipeline's PDU decoder and encoder with their
  * digests, flush batching, the completion queue back to the loop, R2T/Data-Out
- * ({@link R2tSequencer}) and Data-In PDUs ({@link DataInSequencer}). The protocol itself is the {@link TransportHandler}'s.
+ * ({@link R2tSequencer}) and Data-In PDUs ({@link DataInSequencer}). The protocol itself is the
+ * {@link TransportHandler}'s.
  *
  * <p>Batching (seed 002): PDUs sent while a read round is handled are flushed once when the round
  * ends ({@link #channelReadComplete}); completions from backend threads are handled in batches
@@ -57,7 +58,6 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
     private boolean completionBatchOpen;
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushNow;
-    private boolean closed;
 
     private TcpTransport(PduDecoder decoder, PduEncoder.DigestSettings digests,
             Function<IscsiTransport, TransportHandler> protocol) {
@@ -136,7 +136,6 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closed = true;
         handler.onClosed();
         ctx.fireChannelInactive();
     }
