@@ -138,21 +138,26 @@ final class CmChannel {
      * is acknowledged only after its handler returns).
      */
     void destroyId(MemorySegment id) {
-        if (!loop.inEventLoop()) {
-            loop.execute(() -> destroyId(id));
-            return;
+        if (loop.inEventLoop()) {
+            targets.remove(id.address());
+            loop.execute(() -> destroyIdNow(id));
+        } else {
+            loop.execute(() -> {
+                targets.remove(id.address());
+                destroyIdNow(id);
+            });
         }
-        targets.remove(id.address());
-        loop.execute(() -> {
-            try {
-                int rc = (int) n.rdmaDestroyId.invokeExact(n.state(), id);
-                if (rc != 0) {
-                    log.warn("{}", n.failure("rdma_destroy_id").getMessage());
-                }
-            } catch (Throwable t) {
-                throw RdmaNative.rethrow(t);
+    }
+
+    private void destroyIdNow(MemorySegment id) {
+        try {
+            int rc = (int) n.rdmaDestroyId.invokeExact(n.state(), id);
+            if (rc != 0) {
+                log.warn("{}", n.failure("rdma_destroy_id").getMessage());
             }
-        });
+        } catch (Throwable t) {
+            throw RdmaNative.rethrow(t);
+        }
     }
 
     /** {@code rdma_reject} then {@code rdma_destroy_id}, from any thread (on the channel's loop). */

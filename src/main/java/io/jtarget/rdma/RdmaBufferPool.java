@@ -36,6 +36,12 @@ public final class RdmaBufferPool implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
 
     RdmaBufferPool(RdmaDevice device, String name, int chunkSize, int chunkCount, int access) throws RdmaException {
+        this(device, name, chunkSize, chunkCount, access, true);
+    }
+
+    /** {@code register} false: plain off-heap memory with keys 0, for tests of the pool's own logic. */
+    RdmaBufferPool(RdmaDevice device, String name, int chunkSize, int chunkCount, int access, boolean register)
+            throws RdmaException {
         if (chunkSize <= 0 || chunkCount <= 0 || (long) chunkSize * chunkCount > Integer.MAX_VALUE * 4L) {
             throw new IllegalArgumentException("pool " + name + ": bad size " + chunkCount + " x " + chunkSize);
         }
@@ -43,25 +49,15 @@ public final class RdmaBufferPool implements AutoCloseable {
         this.name = name;
         this.chunkSize = chunkSize;
         this.arena = Arena.ofShared();
-        RdmaNative n = device.natives();
         try {
             this.slab = arena.allocate((long) chunkSize * chunkCount, 4096);
-            MemorySegment m;
-            try {
-                m = (MemorySegment) n.ibvRegMr.invokeExact(n.state(), device.pd(), slab, slab.byteSize(), access);
-            } catch (Throwable t) {
-                throw RdmaNative.rethrow(t);
-            }
-            if (m.equals(MemorySegment.NULL)) {
-                throw n.failure("ibv_reg_mr(" + name + ", " + slab.byteSize() + " bytes)");
-            }
-            this.mr = m.reinterpret(Structs.MR_RKEY + 4);
+            this.mr = register ? register(device, name, slab, access) : MemorySegment.NULL;
         } catch (RdmaException | RuntimeException e) {
             arena.close();
             throw e;
         }
-        this.lkey = mr.get(JAVA_INT, Structs.MR_LKEY);
-        this.rkey = mr.get(JAVA_INT, Structs.MR_RKEY);
+        this.lkey = register ? mr.get(JAVA_INT, Structs.MR_LKEY) : 0;
+        this.rkey = register ? mr.get(JAVA_INT, Structs.MR_RKEY) : 0;
         this.chunks = new RegisteredBuffer[chunkCount];
         this.freeStack = new int[chunkCount];
         for (int i = 0; i < chunkCount; i++) {
@@ -69,6 +65,21 @@ public final class RdmaBufferPool implements AutoCloseable {
             freeStack[i] = chunkCount - 1 - i;
         }
         this.freeCount = chunkCount;
+    }
+
+    private static MemorySegment register(RdmaDevice device, String name, MemorySegment slab, int access)
+            throws RdmaException {
+        RdmaNative n = device.natives();
+        MemorySegment m;
+        try {
+            m = (MemorySegment) n.ibvRegMr.invokeExact(n.state(), device.pd(), slab, slab.byteSize(), access);
+        } catch (Throwable t) {
+            throw RdmaNative.rethrow(t);
+        }
+        if (m.equals(MemorySegment.NULL)) {
+            throw n.failure("ibv_reg_mr(" + name + ", " + slab.byteSize() + " bytes)");
+        }
+        return m.reinterpret(Structs.MR_RKEY + 4);
     }
 
     public String name() {
@@ -147,6 +158,10 @@ public final class RdmaBufferPool implements AutoCloseable {
             closed = true;
         } finally {
             lock.unlock();
+        }
+        if (mr.equals(MemorySegment.NULL)) {
+            arena.close();
+            return;
         }
         RdmaNative n = device.natives();
         try {

@@ -437,19 +437,9 @@ public final class RdmaConnection {
 
     /** Accepts ({@code rdma_accept}) with our private data and RDMA Read depths; after {@link #setUp}. */
     void accept(byte[] privateData, int peerResponderResources, int peerInitiatorDepth) throws RdmaException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment param = connParam(a, privateData,
-                    Math.min(config.responderResources(), peerInitiatorDepth),
-                    Math.min(config.initiatorDepth(), peerResponderResources));
-            int rc = (int) n.rdmaAccept.invokeExact(n.state(), cmId, param);
-            if (rc != 0) {
-                throw n.failure("rdma_accept");
-            }
-        } catch (RdmaException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw RdmaNative.rethrow(t);
-        }
+        withConnParam("rdma_accept", n.rdmaAccept, privateData,
+                Math.min(config.responderResources(), peerInitiatorDepth),
+                Math.min(config.initiatorDepth(), peerResponderResources));
     }
 
     /** Rejects a connect request ({@code rdma_reject} with private data) and releases; before accept. */
@@ -465,11 +455,17 @@ public final class RdmaConnection {
 
     /** Connects ({@code rdma_connect}) with our private data; after {@link #setUp}, route resolved. */
     void connect(byte[] privateData) throws RdmaException {
+        withConnParam("rdma_connect", n.rdmaConnect, privateData, config.responderResources(), config.initiatorDepth());
+    }
+
+    /** Calls {@code rdma_accept} or {@code rdma_connect} (same signature) with a {@code struct rdma_conn_param}. */
+    private void withConnParam(String function, java.lang.invoke.MethodHandle call, byte[] privateData,
+            int responderResources, int initiatorDepth) throws RdmaException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment param = connParam(a, privateData, config.responderResources(), config.initiatorDepth());
-            int rc = (int) n.rdmaConnect.invokeExact(n.state(), cmId, param);
+            MemorySegment param = connParam(a, privateData, responderResources, initiatorDepth);
+            int rc = (int) call.invokeExact(n.state(), cmId, param);
             if (rc != 0) {
-                throw n.failure("rdma_connect");
+                throw n.failure(function);
             }
         } catch (RdmaException e) {
             throw e;
@@ -499,21 +495,29 @@ public final class RdmaConnection {
     /** A CM event for this connection's id, forwarded to its loop by the listener or connector. */
     void onCmEvent(int type, int status, String name) {
         switch (type) {
-            case CmChannel.ESTABLISHED -> {
-                if (state == State.CONNECTING) {
-                    state = State.LIVE;
-                    try {
-                        handler.onEstablished(this);
-                    } catch (RuntimeException e) {
-                        log.error("onEstablished failed", e);
-                        disconnect("onEstablished failed: " + e);
-                    }
-                }
-            }
+            case CmChannel.ESTABLISHED -> establish();
             case CmChannel.DISCONNECTED -> disconnect("peer disconnected");
             case CmChannel.DEVICE_REMOVAL -> disconnect("RDMA device removed");
             case CmChannel.TIMEWAIT_EXIT, CmChannel.CONNECT_RESPONSE -> { }
             default -> disconnect("RDMA CM " + name + " (status " + status + ")");
+        }
+    }
+
+    /**
+     * CONNECTING → LIVE, once: on the CM's ESTABLISHED event, or earlier on the first message
+     * received (the peer may send as soon as it has our accept; its first SEND can complete
+     * here before the CM reports ESTABLISHED, and the QP is ready to send since the accept).
+     */
+    private void establish() {
+        if (state != State.CONNECTING) {
+            return;
+        }
+        state = State.LIVE;
+        try {
+            handler.onEstablished(this);
+        } catch (RuntimeException e) {
+            log.error("onEstablished failed", e);
+            disconnect("onEstablished failed: " + e);
         }
     }
 
@@ -790,6 +794,7 @@ public final class RdmaConnection {
         Received r = received[index];
         r.length = byteLen;
         r.kept = false;
+        establish();
         if (state != State.LIVE) {
             return; // a message after disconnect began: dropped, the buffer stays unposted
         }

@@ -134,6 +134,11 @@ public final class SendChain {
         return this;
     }
 
+    /** The first work request (tests read what was written). */
+    MemorySegment workRequests() {
+        return wrs;
+    }
+
     /** Work requests in the chain. */
     public int size() {
         return wrCount;
