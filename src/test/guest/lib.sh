@@ -230,7 +230,7 @@ mkfs_write_verify() {
   log "mkfs.ext4 $_dev"
   mkfs.ext4 -q -F "$_dev" || fail "mkfs.ext4 $_dev failed"
   mount "$_dev" "$_mnt" || fail "mount $_dev failed"
-  at_exit "umount '$_mnt' 2>/dev/null"
+  case "$_at_exit" in *"umount '$_mnt'"*) ;; *) at_exit "umount '$_mnt' 2>/dev/null" ;; esac
   log "writing $_mib MiB"
   cp "$_src" "$_mnt/data" || fail "writing $_mib MiB to $_dev failed"
   sync || fail "sync failed"
