@@ -26,6 +26,7 @@ import io.jtarget.config.StoreSettings;
 import io.jtarget.config.TargetConfig;
 import io.jtarget.metrics.prometheus.PrometheusEndpoint;
 import io.jtarget.net.IscsiServer;
+import io.jtarget.net.PortalUnavailableException;
 import io.jtarget.registry.Registry;
 import io.jtarget.registry.ServedTarget;
 import io.jtarget.scsi.LogicalUnit;
@@ -100,6 +101,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Portal to listen on; repeat for several (default: ${DEFAULT-VALUE}). "
                     + "IPv6 as [ADDR]:PORT; port 0 picks a free port.")
     List<String> listen = new ArrayList<>();
+
+    @Option(names = "--iser", paramLabel = "HOST:PORT",
+            description = "Also serve the same targets over iSER (iSCSI Extensions for RDMA, RFC 7145) on "
+                    + "this address; repeat for several. May be the address of a --listen portal (RDMA CM "
+                    + "has its own ports). Needs rdma-core from the distribution (Debian: rdma-core, "
+                    + "ibverbs-providers) and an RDMA device whose network interface has HOST: an RDMA NIC "
+                    + "(InfiniBand, RoCE, iWARP) or soft-RoCE: rdma link add rxe0 type rxe netdev eth0")
+    List<String> iser = new ArrayList<>();
 
     @Option(names = "--target", paramLabel = "IQN", defaultValue = DEFAULT_TARGET,
             description = "Target name, an iqn./eui./naa. iSCSI name (default: ${DEFAULT-VALUE}).")
@@ -240,7 +249,7 @@ public final class ServeCommand implements Callable<Integer> {
             ServerConfig config = buildConfig();
             IscsiServer server = startServer(config);
             if (server == null) {
-                return 1;
+                return startFailure;
             }
             return serveUntilStopped(server, null, null, metricsAddress, drainTimeout);
         }
@@ -285,13 +294,14 @@ public final class ServeCommand implements Callable<Integer> {
         }
         // The state directory and how stores reach their cluster are runtime settings, not the file's.
         config = new ServerConfig(config.portals(), config.targets(), config.limits(), config.discoveryAuth(),
-                config.connectionLimits(), stateDir != null ? stateDir : config.stateDir(), storeSettings());
+                config.connectionLimits(), stateDir != null ? stateDir : config.stateDir(), storeSettings(),
+                iserPortals());
         if (existing.isEmpty() || !existing.get().equals(document)) {
             ConfigFiles.save(dir, document);
         }
         IscsiServer server = startServer(config);
         if (server == null) {
-            return 1;
+            return startFailure;
         }
         Management management = new Management(server, dir, document, config, Registry.DEFAULT_DRAIN_TIMEOUT);
         AdminServer admin = null;
@@ -323,9 +333,17 @@ public final class ServeCommand implements Callable<Integer> {
                 metricsAddress, drainTimeout);
     }
 
+    /** The exit code when {@link #startServer} returned null. */
+    private int startFailure = 1;
+
     private IscsiServer startServer(ServerConfig config) throws InterruptedException {
         try {
             return IscsiServer.start(config);
+        } catch (PortalUnavailableException e) {
+            // A usage problem of this machine (no RDMA device for --iser): one line, exit code 2.
+            spec.commandLine().getErr().println("jtarget: " + e.getMessage());
+            startFailure = 2;
+            return null;
         } catch (UncheckedIOException e) {
             spec.commandLine().getErr().println("jtarget: " + e.getCause().getMessage());
             return null;
@@ -510,7 +528,16 @@ public final class ServeCommand implements Callable<Integer> {
                 BackingSpecParser.parseSize(maxDataOutBuffer)));
         TargetConfig targetConfig = new TargetConfig(target, lunConfigs, targetAuth, new AccessConfig(allow, ranges));
         return new ServerConfig(portals, List.of(targetConfig), limits, discoveryAuth, connectionLimits,
-                stateDir != null ? stateDir : dataDir, storeSettings());
+                stateDir != null ? stateDir : dataDir, storeSettings(), iserPortals());
+    }
+
+    /** iSER portals: like the store settings, given on every start (a machine's RDMA devices may change). */
+    private List<InetSocketAddress> iserPortals() {
+        List<InetSocketAddress> portals = new ArrayList<>();
+        for (String i : iser) {
+            portals.add(parseHostPort("--iser", i));
+        }
+        return portals;
     }
 
     /** How stores reach their cluster: runtime options, given on every start (also with --data-dir). */
@@ -573,6 +600,9 @@ public final class ServeCommand implements Callable<Integer> {
         for (InetSocketAddress portal : server.boundAddresses()) {
             // Each portal is its own portal group (one SCSI target port per portal).
             out.println("  portal  " + hostPort(portal) + "," + server.portalGroupTag(portal));
+        }
+        for (InetSocketAddress portal : server.iserAddresses()) {
+            out.println("  iSER    " + hostPort(portal) + "," + server.portalGroupTag(portal) + " (RDMA)");
         }
         for (ServedTarget t : server.targets()) {
             out.println("  target  " + t.name());

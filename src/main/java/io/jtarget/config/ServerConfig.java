@@ -19,11 +19,15 @@ import java.util.Objects;
  * @param stateDir where state that must survive a restart lives (persistent reservations with
  *     APTPL=1); null keeps no such state
  * @param stores options every backing store is opened with (cluster configuration, I/O deadline)
+ * @param iserPortals addresses to listen on for iSER (RFC 7145) over RDMA; may repeat a TCP
+ *     portal's address (RDMA CM ports are their own space)
  */
 public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
-        AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir, StoreSettings stores) {
+        AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir, StoreSettings stores,
+        List<InetSocketAddress> iserPortals) {
     public ServerConfig {
         portals = List.copyOf(portals);
+        iserPortals = List.copyOf(iserPortals);
         targets = List.copyOf(targets);
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(discoveryAuth, "discoveryAuth");
@@ -31,7 +35,13 @@ public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> t
         Objects.requireNonNull(stores, "stores");
     }
 
-    /** Default store settings. */
+    /** TCP portals only. */
+    public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
+            AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir, StoreSettings stores) {
+        this(portals, targets, limits, discoveryAuth, connectionLimits, stateDir, stores, List.of());
+    }
+
+    /** Default store settings, TCP portals only. */
     public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
             AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir) {
         this(portals, targets, limits, discoveryAuth, connectionLimits, stateDir, StoreSettings.defaults());

@@ -12,6 +12,8 @@ import io.jtarget.iscsi.transport.tcp.TcpTransport;
 import io.jtarget.iscsi.session.SecurityPolicy;
 import io.jtarget.iscsi.session.Session;
 import io.jtarget.metrics.LoginStats;
+import io.jtarget.iser.IserPortal;
+import io.jtarget.rdma.RdmaException;
 import io.jtarget.registry.Registry;
 import io.jtarget.registry.RegistryException;
 import io.jtarget.registry.ServedTarget;
@@ -42,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -76,6 +79,8 @@ public final class IscsiServer implements AutoCloseable {
     private final ServerBootstrap bootstrap;
     private final boolean epoll;
     private final FairQueueExecutor dispatcher;
+    /** iSER (RFC 7145) portals: RDMA CM listeners whose connections run the same protocol core. */
+    private final List<IserPortal> iserPortals = new CopyOnWriteArrayList<>();
     private boolean closed;
 
     private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, Registry registry,
@@ -138,11 +143,15 @@ public final class IscsiServer implements AutoCloseable {
             for (InetSocketAddress portal : config.portals()) {
                 server.addPortal(portal);
             }
+            for (InetSocketAddress portal : config.iserPortals()) {
+                server.addIserPortal(portal);
+            }
             log.info("listening on {} ({} event loops, {} transport)", context.portals(), loopThreads,
                     epoll ? "epoll" : "nio");
             return server;
         } catch (RuntimeException | InterruptedException e) {
             if (server != null) {
+                server.iserPortals.forEach(IserPortal::close);
                 server.listeners.values().forEach(Channel::close);
             }
             registry.close();
@@ -233,6 +242,44 @@ public final class IscsiServer implements AutoCloseable {
     /** Replace how discovery sessions authenticate. */
     public void discoveryAuth(AuthConfig auth) {
         context.discoveryAuth(auth);
+    }
+
+    /**
+     * Listen for iSER on one more address. It may be a TCP portal's address (RDMA CM ports are their
+     * own space); it is then the same portal group and target port, otherwise one more of each.
+     *
+     * @throws PortalUnavailableException without RDMA (no rdma-core, no device for the address)
+     */
+    public synchronized InetSocketAddress addIserPortal(InetSocketAddress portal) {
+        if (!epoll) {
+            throw new PortalUnavailableException("--iser " + hostPort(portal)
+                    + ": RDMA needs the native epoll transport (Linux)");
+        }
+        IserPortal iser;
+        try {
+            iser = IserPortal.open(portal, loops, context, context.limits().maxCommandsPerSession());
+        } catch (RdmaException e) {
+            throw new PortalUnavailableException("--iser " + hostPort(portal) + ": " + e.getMessage(), e);
+        }
+        iserPortals.add(iser);
+        InetSocketAddress bound = iser.localAddress();
+        if (!context.portals().contains(bound)) {
+            IscsiServerContext.Portal added = context.addPortal(bound);
+            for (ServedTarget t : registry.targets()) {
+                t.core().addTargetPort(added.tag(), IscsiServerContext.targetPortName(t.name(), added.tag()));
+            }
+        }
+        log.info("iSER portal {} listening (portal group {})", bound, context.portalGroupTag(bound));
+        return bound;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return (a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress()) + ":" + a.getPort();
+    }
+
+    /** The iSER portals' addresses, as bound. */
+    public List<InetSocketAddress> iserAddresses() {
+        return iserPortals.stream().map(IserPortal::localAddress).toList();
     }
 
     public List<InetSocketAddress> boundAddresses() {
@@ -340,6 +387,8 @@ public final class IscsiServer implements AutoCloseable {
             deadline.waitFor(() -> context.sessions().size() == 0, Duration.ofSeconds(LOGOUT_GRACE_SECONDS));
         }
         channels.close().awaitUninterruptibly(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS);
+        // An iSER portal disconnects its connections and waits until each is released.
+        iserPortals.forEach(IserPortal::close);
         // Draining: connections closed, outstanding commands complete or abort.
         boolean drained = deadline.waitFor(() -> context.sessions().size() == 0, timeout);
         if (!drained) {

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,7 @@ public final class RdmaListener extends RdmaEndpoint {
     private final Acceptor acceptor;
     private MemorySegment listenId;
     private InetSocketAddress localAddress;
+    private volatile RdmaDevice boundDevice;
     private volatile boolean stopped;
 
     private RdmaListener(RdmaNative n, CmChannel cm, EventLoopGroup loops, Acceptor acceptor) {
@@ -99,7 +101,21 @@ public final class RdmaListener extends RdmaEndpoint {
             throw RdmaNative.rethrow(t);
         }
         localAddress = localOf(listenId);
+        MemorySegment id = listenId.reinterpret(Structs.CM_ID_DST_ADDR + 128);
+        if (!id.get(ADDRESS, Structs.CM_ID_VERBS).equals(MemorySegment.NULL)) {
+            // Bound to one device's address: fabrics can register their pools before the first request.
+            boundDevice = deviceOf(id);
+        }
         log.debug("RDMA listening on {}", localAddress);
+    }
+
+    /**
+     * The device a listener bound to a specific address serves, so a fabric can register its
+     * memory before the first connect request (an initiator's CM timeouts do not wait for that);
+     * empty for a wildcard address, whose requests may come from any device.
+     */
+    public Optional<RdmaDevice> boundDevice() {
+        return Optional.ofNullable(boundDevice);
     }
 
     /** The bound address (with the real port when 0 was asked). */

@@ -80,7 +80,7 @@ public final class LoginNegotiator {
     public LoginNegotiator(LoginSettings settings, InetAddress peer, TransportKeyRules transportKeys) {
         this.settings = settings;
         this.peer = peer;
-        this.limits = settings.limits();
+        this.limits = transportKeys.limits(settings.limits());
         this.transportRules = transportKeys;
         this.rules = new AcceptorRules(limits, transportKeys);
         for (KeyDefinition key : transportKeys.keys()) {

@@ -46,4 +46,13 @@ public interface TransportKeyRules {
 
     /** Declarations the target makes in the operational stage (e.g. TargetRecvDataSegmentLength). */
     List<KeyValue> targetDeclarations(SessionType sessionType);
+
+    /**
+     * The portal's RFC 7143 values as this transport can honour them (iSER: digests None only,
+     * RFC 7145 §6.1; InitialR2T=Yes so unsolicited data never outruns the posted receives; a
+     * MaxRecvDataSegmentLength no larger than one receive buffer). TCP keeps them as they are.
+     */
+    default TargetNegotiationLimits limits(TargetNegotiationLimits portal) {
+        return portal;
+    }
 }
