@@ -26,9 +26,10 @@ import java.util.Set;
  * unreachable, fenced, out of space), any other {@link java.io.IOException} for a failed medium.
  *
  * <p>A store whose I/O can hang completes every request within {@link StoreContext#ioTimeout()}
- * (with {@link StoreException.Kind#TIMEOUT}); it keeps its own reference to the buffers of a
- * request that timed out until the store really lets go of them ({@link ByteBuf#retain}), so the
- * caller may release them as usual.
+ * (with {@link StoreException.Kind#TIMEOUT}), so an abort, which waits for the completion, never
+ * waits forever. It completes only once the store no longer touches the request's buffers (the rbd
+ * store has librados end the request itself); one that answers earlier must first take its own
+ * reference to them ({@link ByteBuf#retain}).
  *
  * <p>The block count may grow or shrink while the device is open (a remote image resized); the
  * device then tells its {@link CapacityListener}s. Open devices with {@link Stores#open}.
