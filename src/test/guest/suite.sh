@@ -1,7 +1,8 @@
 #!/bin/sh
 # suite.sh [SCENARIO...]: runs, inside one guest, the given scenarios (names or paths; default:
 # every src/test/guest/scenarios/*.sh in name order) one after another, each under a time limit
-# (GUEST_SCENARIO_TIMEOUT seconds, default 300), from the repository root. For each it writes
+# (GUEST_SCENARIO_TIMEOUT seconds, default 480: a scenario takes a minute on an idle host,
+# several on a loaded one), from the repository root. For each it writes
 # $GUEST_OUT/<name>.log (its output) and $GUEST_OUT/<name>.rc (its exit code; 124: timed out) and
 # prints one summary line. Exit code: 0 when every scenario passed, 1 otherwise.
 # Typical use, from the repository root on the host:
@@ -11,7 +12,7 @@ dir=src/test/guest
 GUEST_OUT=${GUEST_OUT:-$PWD/target/guest}
 export GUEST_OUT
 mkdir -p "$GUEST_OUT"
-limit=${GUEST_SCENARIO_TIMEOUT:-300}
+limit=${GUEST_SCENARIO_TIMEOUT:-480}
 
 if [ $# -eq 0 ]; then
   set -- $(ls "$dir"/scenarios/*.sh 2>/dev/null | sort)

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.TestFactory;
  * A guest that does not finish (timeout, boot failure) fails the factory with the console's tail.
  *
  * <p>System properties: {@code jtarget.guest.scenarios} (comma-separated names; default all),
- * {@code jtarget.guest.timeout} (seconds for the whole guest run; default 1500). Files: the console in
- * target/guest/console.log, each scenario's output in target/guest/NAME.log.
+ * {@code jtarget.guest.timeout} (seconds for the whole guest run, a guard against a hung guest;
+ * default 1800). Files: the console in target/guest/console.log, each scenario's output in
+ * target/guest/NAME.log, the guest build's in target/guest/build.log.
  */
 @Tag("blackbox")
 class GuestSuiteIT {
@@ -58,7 +59,7 @@ class GuestSuiteIT {
             throw new AssertionError("building the guest failed (exit " + build.exitCode() + "):\n" + tail(buildLog));
         }
 
-        long timeout = Long.getLong("jtarget.guest.timeout", 1500);
+        long timeout = Long.getLong("jtarget.guest.timeout", 1800);
         List<String> command = new ArrayList<>(List.of(GUEST.resolve("run.sh").toString(), "--rxe",
                 "--timeout", Long.toString(timeout), "--", "sh", "src/test/guest/suite.sh"));
         command.addAll(names);
