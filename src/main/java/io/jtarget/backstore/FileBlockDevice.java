@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,7 +102,8 @@ public final class FileBlockDevice implements BlockDevice {
             NativeFile nativeFile,
             long granularityBlocks,
             NonBlockingFileReader inlineReader,
-            WritebackPressure writebackPressure) {
+            WritebackPressure writebackPressure,
+            LongSupplier inlineWriteClock) {
         this.path = path;
         this.blockSize = blockSize;
         this.blockCount = blockCount;
@@ -117,7 +119,7 @@ public final class FileBlockDevice implements BlockDevice {
         this.thin = nativeFile != null;
         this.granularityBlocks = granularityBlocks;
         this.inlineWrites = new InlineWrites(description, Math.toIntExact(granularityBlocks * blockSize),
-                writebackPressure, System::nanoTime);
+                writebackPressure, inlineWriteClock);
     }
 
     /**
@@ -130,12 +132,17 @@ public final class FileBlockDevice implements BlockDevice {
     public static FileBlockDevice open(
             Path path, long requestedSize, int blockSize, boolean writeThrough, FairQueueExecutor dispatcher)
             throws IOException {
-        return open(path, requestedSize, blockSize, writeThrough, dispatcher, WritebackPressure.system());
+        return open(path, requestedSize, blockSize, writeThrough, dispatcher, WritebackPressure.system(),
+                System::nanoTime);
     }
 
-    /** As {@link #open(Path, long, int, boolean, FairQueueExecutor)}, with the pressure that gates inline writes. */
+    /**
+     * As {@link #open(Path, long, int, boolean, FairQueueExecutor)}, with the pressure that gates inline
+     * writes and the clock that times them (a slow inline write sends the next ones to the pool).
+     */
     static FileBlockDevice open(Path path, long requestedSize, int blockSize, boolean writeThrough,
-            FairQueueExecutor dispatcher, WritebackPressure writebackPressure) throws IOException {
+            FairQueueExecutor dispatcher, WritebackPressure writebackPressure, LongSupplier inlineWriteClock)
+            throws IOException {
         BlockSizes.requireValid(blockSize);
         if (requestedSize < 0 || requestedSize % blockSize != 0) {
             throw new IllegalArgumentException("size of " + path + " must be a multiple of " + blockSize
@@ -172,7 +179,7 @@ public final class FileBlockDevice implements BlockDevice {
             nativeFile = openForHolePunching(path, size);
             FileBlockDevice device = new FileBlockDevice(path, blockSize, size / blockSize, writeThrough, file,
                     fuaChannel, lock, dispatcher, nativeFile, granularityBlocks(path, blockSize), NonBlockingFileReader.open(path),
-                    writebackPressure);
+                    writebackPressure, inlineWriteClock);
             LOG.info("opened {} ({} blocks of {} bytes{}, {})", device.describe(), device.blockCount, blockSize,
                     created ? ", created sparse" : "", nativeFile != null ? "thin" : "fully provisioned");
             return device;
