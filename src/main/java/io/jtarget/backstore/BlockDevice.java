@@ -11,7 +11,7 @@ import java.util.Set;
  * <p>Every operation completes exactly once through its {@link IoCallback}, either inline
  * (RAM; a file read served from the page cache) or on a backend thread (file). Callers must not assume which thread; the fabric
  * hops back to its own event loop. Each request carries the I_T nexus that issued it so a
- * backend can queue and account fairly per initiator (seed 001).
+ * backend can queue and account fairly per initiator.
  *
  * <p>Buffers: {@code read} writes exactly {@code blocks * blockSize()} bytes into {@code dst}
  * starting at its writer index and advances it; {@code write} consumes exactly that many

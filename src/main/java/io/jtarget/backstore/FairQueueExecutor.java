@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands blocking backend work to a shared bounded pool, round-robin across keys (the I_T
- * nexus of each request), so one busy initiator cannot starve another (seed 001: a few shared
+ * nexus of each request), so one busy initiator cannot starve another (a few shared
  * threads do the I/O, every request keeps the identity of the initiator that issued it).
  *
  * <p>Each key has a FIFO lane; lanes with work wait in a ring. At most {@code maxInFlight}
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A pool thread that finishes a job takes the next one itself (the next lane in the ring), up
  * to {@link #BATCH} jobs in a row, instead of handing it to the pool and waking another thread
- * for it: under load one wake-up carries a batch of jobs (seed 002). After a batch the slot goes
+ * for it: under load one wake-up carries a batch of jobs (few wake-ups per I/O). After a batch the slot goes
  * back through the pool's queue, so dispatchers sharing a pool still take turns.
  *
  * <p>The pool must run jobs on its own threads (not the caller's): a caller-runs executor

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>I/O runs on the backend pool through a {@link FairQueueExecutor}, keyed by the request's
  * I_T nexus. Two exceptions run on the caller's (network) thread and complete inline, which saves
- * the hand-off to a backend thread and back, two wake-ups per I/O (seed 002):
+ * the hand-off to a backend thread and back, two wake-ups per I/O:
  * <ul>
  *   <li>a read whose data is all in the page cache and at most {@link #INLINE_READ_MAX} bytes long,
  *       copied by a read that cannot block ({@link NonBlockingFileReader}, {@code preadv2(RWF_NOWAIT)});

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@code RWF_NOWAIT} copies the data if every page is in the page cache and otherwise returns at
  * once ({@code EAGAIN} or a short count) without starting any I/O. A page-cache hit is then served
  * without handing the request to a backend thread and the completion back to the event loop: two
- * thread wake-ups and their syscalls saved per I/O (seed 002). A miss tells the caller to take the
+ * thread wake-ups and their syscalls saved per I/O. A miss tells the caller to take the
  * ordinary blocking path on the backend pool.
  *
  * <p>Used through the Java FFM API ({@link Libc}) on a descriptor of its own (O_RDONLY), opened next

@@ -49,7 +49,7 @@ final class IscsiFabric implements Fabric {
         context.rulesChanged();
     }
 
-    /** Closes the target's connections; each session drains as on connection loss (seed 004 lifecycle). */
+    /** Closes the target's connections; each session drains as on connection loss (the session lifecycle). */
     @Override
     public CompletableFuture<Void> endSessions(ServedTarget target) {
         List<Session> ending = new ArrayList<>();

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * that no thread waits or spins per device (DESIGN.md "Threads").
  *
  * <p>Interest is level-triggered: when {@code onReadable} returns without draining everything
- * (it should work in bounded batches, seed 002), epoll reports the descriptor again on the loop's
+ * (it should work in bounded batches), epoll reports the descriptor again on the loop's
  * next round, after the other connections of that loop had their turn.
  *
  * <p>The descriptor stays owned by whoever opened it (the native library usually closes it);

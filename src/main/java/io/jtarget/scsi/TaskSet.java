@@ -8,7 +8,7 @@ import java.util.function.Predicate;
 
 /**
  * The tasks of one logical unit (SAM-5 §8) and the one ordered queue that commands and task
- * management functions pass through (DESIGN.md, seed 003): an entry joins the queue when it
+ * management functions pass through (DESIGN.md): an entry joins the queue when it
  * arrives and leaves when it ends, and the task attributes decide when an entry may start
  * (SAM-5 §8.6, §8.9):
  *

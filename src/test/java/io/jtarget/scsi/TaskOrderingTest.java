@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The per-LU ordered queue (SAM-5 §8.6, §8.9; seed 003): task attributes, and task management
+ * The per-LU ordered queue (SAM-5 §8.6, §8.9): task attributes, and task management
  * functions ordered against the commands queued before and after them. The fake device holds every
  * operation until the test releases it, so the order is observed without sleeping.
  */

@@ -1001,7 +1001,7 @@ public final class IscsiConnection implements TransportHandler {
         });
     }
 
-    // ---------------------------------------------------------------- draining (seed 004)
+    // ---------------------------------------------------------------- draining (drain, then release)
 
     private void startDraining(String why) {
         if (session == null || session.state() != Session.State.FULL_FEATURE) {

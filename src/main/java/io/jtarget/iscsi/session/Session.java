@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * one connection and lives on that connection's event loop; it is reached from elsewhere only
  * through the registry (reinstatement) and by tasks posted to that loop.
  *
- * <p>Lifecycle (seed 004), one enum with logged transitions:
+ * <p>Lifecycle (drain, then release), one enum with logged transitions:
  * {@code FULL_FEATURE → DRAINING → CLOSED}. DRAINING starts on logout or connection loss: no
  * new commands are accepted, tasks still collecting data are dropped, the core aborts the
  * nexus' tasks, and the session waits until the last completion has come back. Only then is

@@ -12,10 +12,10 @@ import java.util.function.Consumer;
  * to a lock-free multi-producer queue, and only the producer that finds no drain pending posts
  * one task to the loop. That task handles every completion queued by then and calls
  * {@code afterBatch} once, so the connection flushes all their responses with one gathering
- * write (seed 002: completions drained in a batch, one wake-up and one syscall for many I/Os).
+ * write (completions drained in a batch, one wake-up and one syscall for many I/Os).
  *
  * <p>No lock is shared between the submitting side (the loop) and the completing side (backend
- * threads): they meet only in the queue and the "drain pending" flag (seed 000).
+ * threads): they meet only in the queue and the "drain pending" flag (submit and completion share no lock).
  */
 public final class CompletionQueue<T> implements IscsiTransport.CompletionSink<T> {
     private final Executor loop;

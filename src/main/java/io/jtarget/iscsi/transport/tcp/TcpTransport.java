@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * ({@link R2tSequencer}) and Data-In PDUs ({@link DataInSequencer}). The protocol itself is the
  * {@link TransportHandler}'s.
  *
- * <p>Batching (seed 002): PDUs sent while a read round is handled are flushed once when the round
+ * <p>Batching (few wake-ups per I/O): PDUs sent while a read round is handled are flushed once when the round
  * ends ({@link #channelReadComplete}); completions from backend threads are handled in batches
  * with one flush each; anything else schedules a single flush on the loop.
  */
