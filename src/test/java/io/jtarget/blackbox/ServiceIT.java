@@ -8,6 +8,10 @@ import io.jtarget.testinit.LoginOptions;
 import io.jtarget.testinit.ScsiResult;
 import io.jtarget.testinit.TestInitiator;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +60,7 @@ class ServiceIT {
     void shouldChangeTheRunningServerAndKeepTheChangesAcrossARestart() throws Exception {
         Path data = dir.resolve("data");
         int port = Launched.freePort();
+        int metricsPort = Launched.freePort();
         InetSocketAddress portal = new InetSocketAddress("127.0.0.1", port);
         String listen = "127.0.0.1:" + port;
         String url = "iscsi://" + listen + "/" + IQN;
@@ -63,7 +68,8 @@ class ServiceIT {
         byte[] written = Bytes.random(256 << 10, 14);
 
         Launched first = Launched.start(List.of(Launched.launcher().toString(), "serve", "--data-dir", data.toString(),
-                "--listen", listen, "--target", IQN, "--lun", "ram:64M"), dir.resolve("first.log"), portal);
+                "--listen", listen, "--target", IQN, "--lun", "ram:64M", "--metrics", "127.0.0.1:" + metricsPort),
+                dir.resolve("first.log"), portal);
         Process perf = null;
         Path perfLog = dir.resolve("perf.log");
         try (TestInitiator watcher = TestInitiator.login(portal, LoginOptions.normal(IQN))) {
@@ -87,6 +93,8 @@ class ServiceIT {
             watcher.capacity(1);
             watcher.write10(1, 100, written, true).requireGood();
             assertThat(watcher.read10(1, 100, written.length / watcher.blockSize(1)).requireGood().data()).isEqualTo(written);
+            // The metrics endpoint counts the LUN added live: at least the bytes just written to it.
+            assertThat(writtenBytes(metricsPort, 1)).isGreaterThanOrEqualTo(written.length);
 
             CliResult resize = cli(data, "lun", "resize", "--target", IQN, "--lun", "1", "--size", "512M");
             assertThat(resize.exitCode()).as(resize.output()).isZero();
@@ -197,6 +205,17 @@ class ServiceIT {
     }
 
     /** Waits until discovery (iscsi-ls) lists {@code target}. */
+    /** {@code jtarget_lun_written_bytes_total} of LUN {@code lun} of the test target, from Prometheus text. */
+    private static double writtenBytes(int metricsPort, int lun) throws Exception {
+        String metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String series = "jtarget_lun_written_bytes_total{lun=\"" + lun + "\",target=\"" + IQN + "\"} ";
+        return metrics.lines().filter(line -> line.startsWith(series))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length()).strip()))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + series + "in\n" + metrics));
+    }
+
     private static void awaitTarget(String listen, String target) throws Exception {
         long deadline = System.nanoTime() + TOOL_TIMEOUT.toNanos();
         while (true) {
