@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
         name = "jtarget",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "A SCSI target server: exports disks over iSCSI (RFC 7143).",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        description = "A SCSI target server: exports disks over iSCSI (RFC 7143) and serves LIO user backstores (TCMU).",
+        subcommands = {ServeCommand.class, TcmuCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad command-line arguments. */

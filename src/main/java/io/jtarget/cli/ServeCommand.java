@@ -14,6 +14,7 @@ import io.jtarget.config.TargetConfig;
 import io.jtarget.iscsi.session.ExportedTarget;
 import io.jtarget.net.IscsiServer;
 import io.jtarget.scsi.LogicalUnit;
+import io.jtarget.tcmu.TcmuHandler;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -81,6 +82,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Where state that must survive a restart is kept (persistent reservations "
                     + "registered with APTPL; default: the --data-dir).")
     Path stateDir;
+
+    @Option(names = "--tcmu", description = "Also serve LIO's user backstores that name jtarget (TCMU), in this process; "
+            + "see 'jtarget tcmu --help'.")
+    boolean tcmu;
 
     @Option(names = "--read-only", description = "Export every LUN write-protected.")
     boolean readOnly;
@@ -179,12 +184,27 @@ public final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("jtarget: cannot start: " + cause.getMessage());
             return 1;
         }
+        TcmuHandler tcmuHandler = null;
+        if (tcmu) {
+            tcmuHandler = TcmuCommand.startHandler(server.eventLoops(), server.backendDispatcher(),
+                    spec.commandLine().getErr());
+            if (tcmuHandler == null) {
+                server.close();
+                return 1;
+            }
+        }
         printBanner(server, spec.commandLine().getOut());
+        if (tcmuHandler != null) {
+            TcmuCommand.printBanner(tcmuHandler, spec.commandLine().getOut());
+        }
 
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         stop.await();
+        if (tcmuHandler != null) {
+            tcmuHandler.close();
+        }
         server.close();
         return 0;
     }

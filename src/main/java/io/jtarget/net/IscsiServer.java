@@ -71,16 +71,18 @@ public final class IscsiServer implements AutoCloseable {
 
     private final EventLoopGroup loops;
     private final ExecutorService backendPool;
+    private final FairQueueExecutor dispatcher;
     private final List<ExportedTarget> targets;
     private final List<Channel> listeners;
     private final IscsiServerContext context;
     private final ChannelGroup channels;
     private boolean closed;
 
-    private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, List<ExportedTarget> targets,
-            List<Channel> listeners, IscsiServerContext context, ChannelGroup channels) {
+    private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, FairQueueExecutor dispatcher,
+            List<ExportedTarget> targets, List<Channel> listeners, IscsiServerContext context, ChannelGroup channels) {
         this.loops = loops;
         this.backendPool = backendPool;
+        this.dispatcher = dispatcher;
         this.targets = targets;
         this.listeners = listeners;
         this.context = context;
@@ -141,7 +143,7 @@ public final class IscsiServer implements AutoCloseable {
             }
             log.info("listening on {} ({} event loops, {} transport)", context.portals(), loopThreads,
                     epoll ? "epoll" : "nio");
-            return new IscsiServer(loops, backendPool, List.copyOf(exported), listeners, context, channels);
+            return new IscsiServer(loops, backendPool, dispatcher, List.copyOf(exported), listeners, context, channels);
         } catch (RuntimeException | InterruptedException e) {
             listeners.forEach(Channel::close);
             exported.forEach(t -> t.core().close());
@@ -189,6 +191,16 @@ public final class IscsiServer implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The event loops, for other fabrics that serve beside iSCSI in the same process (TCMU, RDMA). */
+    public EventLoopGroup eventLoops() {
+        return loops;
+    }
+
+    /** The backend pool's fair dispatcher, for stores opened by other fabrics in the same process. */
+    public FairQueueExecutor backendDispatcher() {
+        return dispatcher;
     }
 
     public List<InetSocketAddress> boundAddresses() {

@@ -7,6 +7,7 @@ import io.jtarget.iscsi.pdu.Opcode;
 import io.jtarget.iscsi.pdu.PduDecoder;
 import io.jtarget.iscsi.pdu.PduEncoder;
 import io.jtarget.iscsi.pdu.PduFormatException;
+import io.jtarget.net.CompletionQueue;
 import io.jtarget.scsi.ScsiCommand;
 import io.jtarget.scsi.ScsiResponse;
 import io.jtarget.scsi.ScsiStatus;

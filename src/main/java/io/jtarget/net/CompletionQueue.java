@@ -1,4 +1,4 @@
-package io.jtarget.iscsi.session;
+package io.jtarget.net;
 
 import io.netty.util.internal.PlatformDependent;
 import java.util.Objects;
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * <p>No lock is shared between the submitting side (the loop) and the completing side (backend
  * threads): they meet only in the queue and the "drain pending" flag (seed 000).
  */
-final class CompletionQueue<T> {
+public final class CompletionQueue<T> {
     private final Executor loop;
     private final Consumer<T> handler;
     private final Runnable afterBatch;
@@ -30,14 +30,14 @@ final class CompletionQueue<T> {
      * @param handler called for each completion, in the order they were posted by one producer
      * @param afterBatch called after each batch (the connection flushes)
      */
-    CompletionQueue(Executor loop, Consumer<T> handler, Runnable afterBatch) {
+    public CompletionQueue(Executor loop, Consumer<T> handler, Runnable afterBatch) {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.handler = Objects.requireNonNull(handler, "handler");
         this.afterBatch = Objects.requireNonNull(afterBatch, "afterBatch");
     }
 
     /** From any thread: queue a completion; the loop handles it in its next batch. */
-    void post(T completion) {
+    public void post(T completion) {
         queue.offer(completion);
         if (!drainPending.get() && drainPending.compareAndSet(false, true)) {
             loop.execute(drainTask);
@@ -45,7 +45,7 @@ final class CompletionQueue<T> {
     }
 
     /** On the loop: handle everything queued so far, then end the batch. */
-    void drain() {
+    public void drain() {
         // Cleared before polling: a completion posted after this point either is seen by the
         // loop below or schedules the next drain; none is left behind.
         drainPending.set(false);
