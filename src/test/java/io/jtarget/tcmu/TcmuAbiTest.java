@@ -27,7 +27,6 @@ class TcmuAbiTest {
             #include <stdio.h>
             #include <stddef.h>
             #include <string.h>
-            #include <sys/uio.h>
             #include <linux/target_core_user.h>
             #define P(name, value) printf("%s %lld\\n", name, (long long) (value))
             #define CE struct tcmu_cmd_entry
@@ -101,12 +100,15 @@ class TcmuAbiTest {
             }
             """;
 
+    /** Values of the kernel module (target_core_user.c: genl_family .version), not in the UAPI header. */
+    private static final Set<String> MODULE_FACTS = Set.of("GENL_VERSION");
+
     @Test
     void everyConstantMatchesTheInstalledKernelHeader(@TempDir Path dir) throws Exception {
         Map<String, Long> header = compileAndRun(dir);
         Set<String> javaInts = new TreeSet<>();
         for (Field f : TcmuAbi.class.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class && !MODULE_FACTS.contains(f.getName())) {
                 javaInts.add(f.getName());
                 assertThat(header).as("the C program prints %s", f.getName()).containsKey(f.getName());
                 assertThat((long) f.getInt(null)).as(f.getName()).isEqualTo(header.get(f.getName()));
@@ -116,9 +118,7 @@ class TcmuAbiTest {
     }
 
     @Test
-    void familyNameIsTheKernelsFamily() throws IOException {
-        // Not in the UAPI header: the name is the kernel module's (genl_family .name); TCMU_VERSION is.
-        assertThat(TcmuAbi.GENL_FAMILY).isEqualTo("TCM-USER");
+    void installedHeaderIsTheInterfaceVersionThisCodeSpeaks() throws IOException {
         assertThat(Files.readString(Path.of("/usr/include/linux/target_core_user.h")))
                 .contains("#define TCMU_VERSION \"2.0\"");
     }
