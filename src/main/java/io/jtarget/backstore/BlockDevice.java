@@ -21,16 +21,30 @@ import java.util.Set;
  * {@link IndexOutOfBoundsException} for a range outside {@code [0, blockCount())} (the SCSI
  * layer checks first; this is a programming error), {@link DeviceClosedException} after or
  * during {@link #close}, {@link java.util.concurrent.RejectedExecutionException} when the
- * backend pool is shut down, any other {@link java.io.IOException} for a failed medium.
- * Open devices with {@link BlockDevices#open}.
+ * backend pool is shut down, a {@link StoreException} when the store knows why (timeout,
+ * unreachable, fenced, out of space), any other {@link java.io.IOException} for a failed medium.
+ *
+ * <p>A store whose I/O can hang completes every request within {@link StoreContext#ioTimeout()}
+ * (with {@link StoreException.Kind#TIMEOUT}); it keeps its own reference to the buffers of a
+ * request that timed out until the store really lets go of them ({@link ByteBuf#retain}), so the
+ * caller may release them as usual.
+ *
+ * <p>The block count may grow or shrink while the device is open (a remote image resized); the
+ * device then tells its {@link CapacityListener}s. Open devices with {@link Stores#open}.
  */
 public interface BlockDevice extends AutoCloseable {
 
     /** Logical block length in bytes (512 or 4096). */
     int blockSize();
 
-    /** Number of logical blocks; the last LBA is {@code blockCount() - 1}. */
+    /** Number of logical blocks; the last LBA is {@code blockCount() - 1}. May change: see {@link CapacityListener}. */
     long blockCount();
+
+    /**
+     * Hear about changes of {@link #blockCount()} made outside this server (e.g. {@code rbd resize}).
+     * Devices of fixed size ignore the listener. The listener runs on a store thread and must not block.
+     */
+    default void addCapacityListener(CapacityListener listener) {}
 
     /** Optional features the SCSI layer may expose (e.g. UNMAP); a missing one means "unsupported opcode". */
     Set<Capability> capabilities();
@@ -74,6 +88,28 @@ public interface BlockDevice extends AutoCloseable {
         done.complete(null, new ProvisioningExtent(lba, blocks, true));
     }
 
+    /**
+     * SBC-4 §5.3 COMPARE AND WRITE done by the store itself, atomically against every other writer of the
+     * store (also other gateways): compare {@code blocks} blocks at {@code lba} with the readable bytes of
+     * {@code compare}; if equal, write those of {@code write}; otherwise write nothing and complete with a
+     * {@link MiscompareException} giving the offset of the first difference. Only devices with {@link
+     * Capability#COMPARE_AND_WRITE} implement it; a device may refuse a range it cannot do atomically by
+     * completing with {@link UnsupportedOperationException}, and the core then emulates it.
+     */
+    default void compareAndWrite(ItNexus nexus, long lba, int blocks, ByteBuf compare, ByteBuf write, boolean fua,
+            IoCallback done) {
+        done.complete(new UnsupportedOperationException("compare and write is not done by " + describe()));
+    }
+
+    /**
+     * SBC-4 §5.48 WRITE SAME done by the store: write the first block of {@code block} (readable bytes, one
+     * block) to every LBA of {@code [lba, lba + blocks)} in one request. Only devices with {@link
+     * Capability#WRITE_SAME} implement it.
+     */
+    default void writeSame(ItNexus nexus, long lba, long blocks, ByteBuf block, boolean fua, IoCallback done) {
+        done.complete(new UnsupportedOperationException("write same is not done by " + describe()));
+    }
+
     /** Blocks a deallocation frees whole (SBC-4 §6.6.4 OPTIMAL UNMAP GRANULARITY); 1 when unknown. */
     default long deallocationGranularity() {
         return 1;
@@ -103,5 +139,18 @@ public interface BlockDevice extends AutoCloseable {
          * zeros, and {@link #provisioningStatus} reports the true mapped state.
          */
         DEALLOCATE,
+        /**
+         * {@link #compareAndWrite} is atomic in the store itself, so it holds for every gateway of a shared
+         * store; without it the core emulates COMPARE AND WRITE under its process-local range lock.
+         */
+        COMPARE_AND_WRITE,
+        /** {@link #writeSame} writes a repeated block in one request instead of one write per piece. */
+        WRITE_SAME,
+    }
+
+    /** Hears that a device's block count changed (SBC-4 §4.6: CAPACITY DATA HAS CHANGED). */
+    @FunctionalInterface
+    interface CapacityListener {
+        void capacityChanged(long newBlockCount);
     }
 }

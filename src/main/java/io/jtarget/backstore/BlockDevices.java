@@ -1,11 +1,10 @@
 package io.jtarget.backstore;
 
-import io.jtarget.config.BackingSpec;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
-/** Opens the block device a {@link BackingSpec} describes. */
+/** Opens the block device a {@link BackingSpec} describes with default store options ({@link Stores#open}). */
 public final class BlockDevices {
 
     /** Logical block length of every device opened here (SBC-4 READ CAPACITY reports it). */
@@ -31,29 +30,7 @@ public final class BlockDevices {
      * dispatcher to several devices to queue their requests fairly per nexus across devices.
      */
     public static BlockDevice open(BackingSpec spec, FairQueueExecutor dispatcher) throws IOException {
-        Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(dispatcher, "dispatcher");
-        return switch (spec) {
-            case BackingSpec.Ram ram -> {
-                requireSize("ram", ram.sizeBytes(), false);
-                yield new RamBlockDevice(ram.sizeBytes(), DEFAULT_BLOCK_SIZE);
-            }
-            case BackingSpec.File file -> {
-                Objects.requireNonNull(file.path(), "file path");
-                requireSize(file.path().toString(), file.sizeBytes(), true);
-                yield FileBlockDevice.open(
-                        file.path(), file.sizeBytes(), DEFAULT_BLOCK_SIZE, file.writeThrough(), dispatcher);
-            }
-        };
-    }
-
-    private static void requireSize(String what, long sizeBytes, boolean zeroAllowed) {
-        if (sizeBytes < 0 || (sizeBytes == 0 && !zeroAllowed)) {
-            throw new IllegalArgumentException("size of " + what + " must be positive: " + sizeBytes);
-        }
-        if (sizeBytes % DEFAULT_BLOCK_SIZE != 0) {
-            throw new IllegalArgumentException(
-                    "size of " + what + " must be a multiple of " + DEFAULT_BLOCK_SIZE + " bytes: " + sizeBytes);
-        }
+        return Stores.open(spec, StoreContext.of(dispatcher));
     }
 }

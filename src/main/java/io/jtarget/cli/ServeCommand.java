@@ -3,7 +3,7 @@ package io.jtarget.cli;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AddressRange;
 import io.jtarget.config.AuthConfig;
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
 import io.jtarget.config.ConnectionLimits;
@@ -186,7 +186,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         TcmuHandler tcmuHandler = null;
         if (tcmu) {
-            tcmuHandler = TcmuCommand.startHandler(server.eventLoops(), server.backendDispatcher(),
+            tcmuHandler = TcmuCommand.startHandler(server.eventLoops(), server.storeContext(),
                     spec.commandLine().getErr());
             if (tcmuHandler == null) {
                 server.close();

@@ -1,6 +1,7 @@
 package io.jtarget.cli;
 
 import io.jtarget.backstore.FairQueueExecutor;
+import io.jtarget.backstore.StoreContext;
 import io.jtarget.tcmu.TcmuHandler;
 import io.jtarget.tcmu.TcmuUnavailableException;
 import io.netty.channel.EventLoopGroup;
@@ -63,7 +64,7 @@ public final class TcmuCommand implements Callable<Integer> {
         ExecutorService pool = new ThreadPoolExecutor(backendThreads, backendThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new DefaultThreadFactory("jtarget-io", true));
         try {
-            TcmuHandler handler = startHandler(loops, FairQueueExecutor.over(pool), err);
+            TcmuHandler handler = startHandler(loops, StoreContext.of(FairQueueExecutor.over(pool)), err);
             if (handler == null) {
                 return 1;
             }
@@ -85,10 +86,10 @@ public final class TcmuCommand implements Callable<Integer> {
     }
 
     /** Start the handler, or print one line saying why it cannot run here and return null. */
-    static TcmuHandler startHandler(EventLoopGroup loops, FairQueueExecutor dispatcher, PrintWriter err)
+    static TcmuHandler startHandler(EventLoopGroup loops, StoreContext stores, PrintWriter err)
             throws InterruptedException {
         try {
-            return TcmuHandler.start(loops, dispatcher);
+            return TcmuHandler.start(loops, stores);
         } catch (TcmuUnavailableException e) {
             err.println("jtarget: " + e.getMessage());
         } catch (IOException e) {

@@ -1,32 +1,22 @@
 package io.jtarget.config;
 
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-import java.util.Locale;
+import io.jtarget.backstore.BackingSpec;
+import io.jtarget.backstore.Stores;
+import java.util.Set;
 
 /**
- * Parses the CLI's {@code --lun} values.
+ * Parses the CLI's {@code --lun} values: a store in {@link Stores}' syntax ({@code SCHEME:...}, e.g.
+ * {@code ram:512M}, {@code file:/srv/lun0.img:10G,wt}) plus the LUN flags
  *
  * <pre>
- *   ram:SIZE                  e.g. ram:512M
- *   file:PATH                 an existing file, served at its own size
- *   file:PATH:SIZE            created sparse at SIZE when missing, e.g. file:/srv/lun0.img:10G
- *   ...,wt                    (file) write-through: every write durable before it completes
  *   ...,ro                    read-only LUN (only through {@link #parseLun})
  *   ...,removable             removable medium (only through {@link #parseLun})
  * </pre>
- *
- * <p>SIZE is a byte count with an optional binary suffix: K, M, G, T or KiB, MiB, GiB, TiB
- * (case-insensitive, all powers of 1024); it must be a positive multiple of 512. A path may
- * contain ':'; the text after the last ':' is taken as the size only when it parses as one
- * (so {@code file:/mnt/a:b/x.img} is a path). A ',' always starts the flags, so paths with
- * ',' cannot be given here.
  */
 public final class BackingSpecParser {
 
-    private static final long SECTOR = 512;
-    private static final String RAM = "ram:";
-    private static final String FILE = "file:";
+    static final String READ_ONLY = "ro";
+    static final String REMOVABLE = "removable";
 
     private BackingSpecParser() {}
 
@@ -51,37 +41,9 @@ public final class BackingSpecParser {
 
     /** Like {@link #parse}, also accepting the LUN flags {@code ro} and {@code removable}. */
     public static ParsedLun parseLun(String value) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(
-                    "empty backing store '" + (value == null ? "" : value) + "'; expected ram:SIZE, file:PATH or file:PATH:SIZE");
-        }
-        String[] parts = value.split(",", -1);
-        String store = parts[0];
-        boolean readOnly = false;
-        boolean writeThrough = false;
-        boolean removable = false;
-        for (int i = 1; i < parts.length; i++) {
-            switch (parts[i].trim().toLowerCase(Locale.ROOT)) {
-                case "ro" -> readOnly = true;
-                case "wt" -> writeThrough = true;
-                case "removable" -> removable = true;
-                default -> throw new IllegalArgumentException(
-                        "unknown flag '" + parts[i] + "' in '" + value + "' (known: ro, wt, removable)");
-            }
-        }
-        BackingSpec backing;
-        if (store.regionMatches(true, 0, RAM, 0, RAM.length())) {
-            if (writeThrough) {
-                throw new IllegalArgumentException("flag 'wt' applies to file stores only: '" + value + "'");
-            }
-            backing = new BackingSpec.Ram(parseBlockAlignedSize(store.substring(RAM.length()), value));
-        } else if (store.regionMatches(true, 0, FILE, 0, FILE.length())) {
-            backing = parseFile(store.substring(FILE.length()), writeThrough, value);
-        } else {
-            throw new IllegalArgumentException(
-                    "unknown backing store '" + value + "'; expected ram:SIZE, file:PATH or file:PATH:SIZE");
-        }
-        return new ParsedLun(backing, readOnly, removable);
+        Stores.Parsed parsed = Stores.parse(value, Set.of(READ_ONLY, REMOVABLE));
+        return new ParsedLun(parsed.spec(), parsed.otherFlags().contains(READ_ONLY),
+                parsed.otherFlags().contains(REMOVABLE));
     }
 
     /**
@@ -90,68 +52,6 @@ public final class BackingSpecParser {
      * @throws IllegalArgumentException naming {@code text} when it is not a size or overflows
      */
     public static long parseSize(String text) {
-        String s = text == null ? "" : text.trim();
-        int digitsEnd = 0;
-        while (digitsEnd < s.length() && Character.isDigit(s.charAt(digitsEnd))) {
-            digitsEnd++;
-        }
-        if (digitsEnd == 0) {
-            throw new IllegalArgumentException("not a size: '" + text + "' (expected e.g. 512M, 10GiB, 1048576)");
-        }
-        int shift = switch (s.substring(digitsEnd).toLowerCase(Locale.ROOT)) {
-            case "" -> 0;
-            case "k", "kib" -> 10;
-            case "m", "mib" -> 20;
-            case "g", "gib" -> 30;
-            case "t", "tib" -> 40;
-            default -> throw new IllegalArgumentException(
-                    "not a size: '" + text + "' (suffixes: K, M, G, T or KiB, MiB, GiB, TiB)");
-        };
-        try {
-            long number = Long.parseLong(s.substring(0, digitsEnd));
-            if (number > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException();
-            }
-            return number << shift;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("size too large: '" + text + "'");
-        }
-    }
-
-    private static BackingSpec.File parseFile(String rest, boolean writeThrough, String value) {
-        String pathText = rest;
-        long size = 0;
-        int lastColon = rest.lastIndexOf(':');
-        if (lastColon >= 0 && looksLikeSize(rest.substring(lastColon + 1))) {
-            pathText = rest.substring(0, lastColon);
-            size = parseBlockAlignedSize(rest.substring(lastColon + 1), value);
-        }
-        if (pathText.isBlank()) {
-            throw new IllegalArgumentException("missing file path in '" + value + "'");
-        }
-        try {
-            return new BackingSpec.File(Path.of(pathText), size, writeThrough);
-        } catch (InvalidPathException e) {
-            throw new IllegalArgumentException("invalid file path in '" + value + "': " + e.getReason());
-        }
-    }
-
-    /** Digits first, then only a size suffix: such a token is meant as a size even if its value is bad. */
-    private static boolean looksLikeSize(String token) {
-        return !token.isEmpty() && token.matches("(?i)\\d+(k|m|g|t|kib|mib|gib|tib)?");
-    }
-
-    private static long parseBlockAlignedSize(String text, String value) {
-        long size;
-        try {
-            size = parseSize(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + " in '" + value + "'");
-        }
-        if (size <= 0 || size % SECTOR != 0) {
-            throw new IllegalArgumentException(
-                    "size must be a positive multiple of " + SECTOR + " bytes: '" + text + "' in '" + value + "'");
-        }
-        return size;
+        return Stores.parseSize(text);
     }
 }

@@ -1,5 +1,7 @@
 package io.jtarget.config;
 
+import io.jtarget.backstore.BackingSpec;
+
 /**
  * One logical unit of a target.
  *

@@ -18,15 +18,23 @@ import java.util.Objects;
  * @param connectionLimits bounds on connections, sessions and buffered Data-Out
  * @param stateDir where state that must survive a restart lives (persistent reservations with
  *     APTPL=1); null keeps no such state
+ * @param stores options every backing store is opened with (cluster configuration, I/O deadline)
  */
 public record ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
-        AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir) {
+        AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir, StoreSettings stores) {
     public ServerConfig {
         portals = List.copyOf(portals);
         targets = List.copyOf(targets);
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(discoveryAuth, "discoveryAuth");
         Objects.requireNonNull(connectionLimits, "connectionLimits");
+        Objects.requireNonNull(stores, "stores");
+    }
+
+    /** Default store settings. */
+    public ServerConfig(List<InetSocketAddress> portals, List<TargetConfig> targets, Limits limits,
+            AuthConfig discoveryAuth, ConnectionLimits connectionLimits, Path stateDir) {
+        this(portals, targets, limits, discoveryAuth, connectionLimits, stateDir, StoreSettings.defaults());
     }
 
     /** No discovery authentication, default connection limits, no state directory. */

@@ -1,9 +1,9 @@
 package io.jtarget.net;
 
 import io.jtarget.backstore.BlockDevice;
-import io.jtarget.backstore.BlockDevices;
+import io.jtarget.backstore.StoreContext;
+import io.jtarget.backstore.Stores;
 import io.jtarget.backstore.FairQueueExecutor;
-import io.jtarget.config.BackingSpec;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;
@@ -71,18 +71,18 @@ public final class IscsiServer implements AutoCloseable {
 
     private final EventLoopGroup loops;
     private final ExecutorService backendPool;
-    private final FairQueueExecutor dispatcher;
+    private final StoreContext stores;
     private final List<ExportedTarget> targets;
     private final List<Channel> listeners;
     private final IscsiServerContext context;
     private final ChannelGroup channels;
     private boolean closed;
 
-    private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, FairQueueExecutor dispatcher,
+    private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, StoreContext stores,
             List<ExportedTarget> targets, List<Channel> listeners, IscsiServerContext context, ChannelGroup channels) {
         this.loops = loops;
         this.backendPool = backendPool;
-        this.dispatcher = dispatcher;
+        this.stores = stores;
         this.targets = targets;
         this.listeners = listeners;
         this.context = context;
@@ -103,12 +103,13 @@ public final class IscsiServer implements AutoCloseable {
         ExecutorService backendPool = new ThreadPoolExecutor(limits.backendThreads(), limits.backendThreads(),
                 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new DefaultThreadFactory("jtarget-io", true));
         FairQueueExecutor dispatcher = FairQueueExecutor.over(backendPool);
+        StoreContext stores = new StoreContext(dispatcher, config.stores().options(), config.stores().ioTimeout());
         List<ExportedTarget> exported = new ArrayList<>();
         ChannelGroup channels = new DefaultChannelGroup("iscsi", GlobalEventExecutor.INSTANCE);
         List<Channel> listeners = new ArrayList<>();
         try {
             for (TargetConfig target : config.targets()) {
-                exported.add(openTarget(target, dispatcher, config.stateDir()));
+                exported.add(openTarget(target, stores, config.stateDir()));
             }
             IscsiServerContext context = new IscsiServerContext(exported, limits, channels,
                     SecurityPolicy.of(config.discoveryAuth(), config.targets()), config.connectionLimits());
@@ -143,7 +144,7 @@ public final class IscsiServer implements AutoCloseable {
             }
             log.info("listening on {} ({} event loops, {} transport)", context.portals(), loopThreads,
                     epoll ? "epoll" : "nio");
-            return new IscsiServer(loops, backendPool, dispatcher, List.copyOf(exported), listeners, context, channels);
+            return new IscsiServer(loops, backendPool, stores, List.copyOf(exported), listeners, context, channels);
         } catch (RuntimeException | InterruptedException e) {
             listeners.forEach(Channel::close);
             exported.forEach(t -> t.core().close());
@@ -153,11 +154,11 @@ public final class IscsiServer implements AutoCloseable {
         }
     }
 
-    private static ExportedTarget openTarget(TargetConfig target, FairQueueExecutor dispatcher, Path stateDir) {
+    private static ExportedTarget openTarget(TargetConfig target, StoreContext stores, Path stateDir) {
         List<LogicalUnit> units = new ArrayList<>();
         try {
             for (LunConfig lun : target.luns()) {
-                BlockDevice device = BlockDevices.open(lun.backing(), dispatcher);
+                BlockDevice device = Stores.open(lun.backing(), stores);
                 LogicalUnit unit = new LogicalUnit(lun.lun(), device, lun.readOnly(), serialFor(target.name(), lun),
                         lun.removable());
                 units.add(unit);
@@ -180,10 +181,7 @@ public final class IscsiServer implements AutoCloseable {
      * give the same identity after a restart, which multipath and clusters rely on.
      */
     static String serialFor(String targetName, LunConfig lun) {
-        String backing = switch (lun.backing()) {
-            case BackingSpec.Ram ram -> "ram:" + ram.sizeBytes();
-            case BackingSpec.File file -> "file:" + file.path().toAbsolutePath().normalize();
-        };
+        String backing = lun.backing().identity();
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256")
                     .digest((targetName + "\0" + lun.lun() + "\0" + backing).getBytes(StandardCharsets.UTF_8));
@@ -198,9 +196,9 @@ public final class IscsiServer implements AutoCloseable {
         return loops;
     }
 
-    /** The backend pool's fair dispatcher, for stores opened by other fabrics in the same process. */
-    public FairQueueExecutor backendDispatcher() {
-        return dispatcher;
+    /** What stores are opened with (backend dispatcher, store options), for other fabrics in the same process. */
+    public StoreContext storeContext() {
+        return stores;
     }
 
     public List<InetSocketAddress> boundAddresses() {

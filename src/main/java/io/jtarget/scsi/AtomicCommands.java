@@ -1,6 +1,7 @@
 package io.jtarget.scsi;
 
 import io.jtarget.backstore.BlockDevice;
+import io.jtarget.backstore.MiscompareException;
 import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Atomicity is with respect to every other command and to task management (the write is one
  * backend request that is never cut short). It is not a promise about power loss in the middle of the
- * write: neither store offers one.
+ * write: neither the file nor the RAM store offers one. A store with {@link
+ * BlockDevice.Capability#COMPARE_AND_WRITE} does COMPARE AND WRITE itself, atomic in the store.
  */
 final class AtomicCommands {
     private static final Logger LOG = LoggerFactory.getLogger(AtomicCommands.class);
@@ -69,6 +71,42 @@ final class AtomicCommands {
         boolean fua = task.lu().forceUnitAccess(BlockCdbLayout.SIXTEEN.fua(cdb));
         ByteBuf verify = out.slice(out.readerIndex(), bytes);
         ByteBuf write = out.slice(out.readerIndex() + bytes, bytes);
+        if (device.capabilities().contains(BlockDevice.Capability.COMPARE_AND_WRITE)) {
+            storeCompareAndWrite(task, lba, blocks, verify, write, fua);
+        } else {
+            emulatedCompareAndWrite(task, lba, blocks, verify, write, fua);
+        }
+    }
+
+    /**
+     * The store compares and writes atomically itself, against every writer of a shared store (two gateways
+     * of one image), which no lock of this process could promise. A shared lease orders it against the
+     * commands this process emulates under an exclusive one (ORWRITE, WRITE ATOMIC, SANITIZE). A range the
+     * store cannot do at once (it completes with UnsupportedOperationException) is emulated.
+     */
+    private static void storeCompareAndWrite(ScsiTask task, long lba, int blocks, ByteBuf verify, ByteBuf write,
+            boolean fua) {
+        BlockDevice device = task.lu().device();
+        BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.SHARED, lease -> BlockIo.run(
+                cb -> device.compareAndWrite(task.command().nexus(), lba, blocks, verify, write, fua, cb),
+                error -> {
+                    if (error instanceof MiscompareException miscompare) {
+                        lease.release();
+                        task.fail(SenseReason.MISCOMPARE_DURING_VERIFY, miscompare.offset());
+                    } else if (error instanceof UnsupportedOperationException) {
+                        lease.release();
+                        emulatedCompareAndWrite(task, lba, blocks, verify, write, fua);
+                    } else if (!BlockCommands.writeFailed(task, lease, error, "compare and write", lba, blocks)) {
+                        lease.release();
+                        task.good();
+                    }
+                }));
+    }
+
+    /** Read, compare and write under an exclusive lease of the range: atomic against this process only. */
+    private static void emulatedCompareAndWrite(ScsiTask task, long lba, int blocks, ByteBuf verify, ByteBuf write,
+            boolean fua) {
+        int bytes = blocks * task.lu().device().blockSize();
         BlockCommands.locked(task, lba, blocks, LbaRangeLock.Mode.EXCLUSIVE, lease -> readThen(task, lba, blocks, lease,
                 medium -> {
                     long mismatch = BlockCommands.mismatch(medium, medium.readerIndex(), verify, verify.readerIndex(), bytes);
@@ -182,7 +220,7 @@ final class AtomicCommands {
                         if (error != null) {
                             lease.release();
                             LOG.warn("read of {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
-                            task.fail(SenseReason.UNRECOVERED_READ_ERROR);
+                            task.fail(SenseReason.forStoreFailure(error, SenseReason.UNRECOVERED_READ_ERROR));
                             return;
                         }
                         then.accept(medium);

@@ -115,7 +115,7 @@ final class BlockCommands {
             if (error != null) {
                 data.release();
                 LOG.warn("read of {} blocks at LBA {} failed on {}", blocks, lba, device.describe(), error);
-                task.fail(SenseReason.UNRECOVERED_READ_ERROR);
+                task.fail(SenseReason.forStoreFailure(error, SenseReason.UNRECOVERED_READ_ERROR));
             } else {
                 task.complete(ScsiResponse.good(data, blocks * device.blockSize()));
             }
@@ -240,7 +240,7 @@ final class BlockCommands {
 
     /**
      * The end of a medium write made under {@code lease}: when it failed, releases the lease, logs and ends
-     * the task with WRITE ERROR.
+     * the task with WRITE ERROR (or the sense of a typed store failure).
      *
      * @return true when the write failed (all is done); false when it succeeded: the lease is still held
      *     and the caller continues
@@ -252,7 +252,7 @@ final class BlockCommands {
         }
         lease.release();
         LOG.warn("{} of {} blocks at LBA {} failed on {}", what, blocks, lba, task.lu().device().describe(), error);
-        task.fail(SenseReason.WRITE_ERROR);
+        task.fail(SenseReason.forStoreFailure(error, SenseReason.WRITE_ERROR));
         return true;
     }
 
@@ -316,7 +316,7 @@ final class BlockCommands {
                     try {
                         if (error != null) {
                             LOG.warn("verify read of {} blocks at LBA {} failed on {}", range.blocks(), range.lba(), device.describe(), error);
-                            task.fail(SenseReason.UNRECOVERED_READ_ERROR);
+                            task.fail(SenseReason.forStoreFailure(error, SenseReason.UNRECOVERED_READ_ERROR));
                             return;
                         }
                         long mismatch = firstMismatch(task, medium, range.blocks(), bytchk, blockSize);
@@ -405,7 +405,7 @@ final class BlockCommands {
                     }
                     if (!immediate) {
                         if (error != null) {
-                            task.fail(SenseReason.WRITE_ERROR);
+                            task.fail(SenseReason.forStoreFailure(error, SenseReason.WRITE_ERROR));
                         } else {
                             task.good();
                         }

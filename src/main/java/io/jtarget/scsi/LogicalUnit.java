@@ -81,6 +81,8 @@ public final class LogicalUnit {
         this.serial = serial;
         this.removable = removable;
         this.modeParameters = new AtomicReference<>(defaultModeParameters());
+        // SBC-4 §4.6: a store resized behind our back is announced to every I_T nexus.
+        device.addCapacityListener(blocks -> unitAttentions.raiseAll(SenseReason.CAPACITY_DATA_HAS_CHANGED));
     }
 
     public int lun() {
@@ -184,7 +186,7 @@ public final class LogicalUnit {
      * Keep persistent reservation state with APTPL=1 in {@code store} (SPC-5 §5.14.5) and restore what
      * an earlier run persisted there.
      */
-    public void persistReservationsIn(PrStore store) throws java.io.IOException {
+    public void persistReservationsIn(ReservationStore store) throws java.io.IOException {
         reservations.attachStore(store);
     }
 

@@ -126,7 +126,7 @@ final class PersistentReservations {
     private volatile State state = State.EMPTY;
     /** The I_T nexus holding an SPC-2 RESERVE reservation, or null. */
     private volatile ItNexus reservedBy;
-    private PrStore store; // guarded by this
+    private ReservationStore store; // guarded by this
     private IntFunction<String> targetPorts = id -> null;
 
     PersistentReservations(UnitAttentions unitAttentions) {
@@ -161,9 +161,10 @@ final class PersistentReservations {
     }
 
     /** Where APTPL state lives; loads what a previous run persisted. */
-    synchronized void attachStore(PrStore newStore) throws IOException {
+    synchronized void attachStore(ReservationStore newStore) throws IOException {
+        byte[] saved = newStore.load();
+        State loaded = saved == null ? null : ReservationStateFormat.decode(saved, newStore);
         this.store = newStore;
-        State loaded = newStore.load();
         if (loaded != null) {
             state = loaded;
             LOG.info("restored {} persistent reservation registration(s) from {}", loaded.registrations().size(), newStore);
@@ -489,7 +490,7 @@ final class PersistentReservations {
         try {
             if (store != null && (next.aptpl() || state.aptpl())) {
                 if (next.aptpl()) {
-                    store.save(next);
+                    store.save(ReservationStateFormat.encode(next));
                 } else {
                     // SPC-5 §5.14.5: APTPL=0 — nothing is to survive a power loss.
                     store.delete();

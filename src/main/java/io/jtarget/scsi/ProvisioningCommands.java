@@ -175,6 +175,22 @@ final class ProvisioningCommands {
             return;
         }
         int blockSize = device.blockSize();
+        boolean fua = task.lu().forceUnitAccess(false);
+        if (device.capabilities().contains(BlockDevice.Capability.WRITE_SAME)) {
+            // The store repeats the block itself: one request, no pattern buffer.
+            ByteBuf block = ndob ? task.command().allocator().ioBuffer(blockSize).writeZero(blockSize)
+                    : out.retainedSlice(out.readerIndex(), blockSize);
+            BlockCommands.locked(task, lba, count, LbaRangeLock.Mode.SHARED, lease -> BlockIo.run(
+                    cb -> device.writeSame(task.command().nexus(), lba, count, block, fua, cb),
+                    error -> {
+                        block.release();
+                        if (!BlockCommands.writeFailed(task, lease, error, "WRITE SAME", lba, count)) {
+                            lease.release();
+                            task.good();
+                        }
+                    }));
+            return;
+        }
         int pieceBlocks = (int) Math.min(count, Math.max(1, WRITE_SAME_PIECE_BYTES / blockSize));
         ByteBuf pattern = task.command().allocator().ioBuffer(pieceBlocks * blockSize);
         for (int i = 0; i < pieceBlocks; i++) {
@@ -184,7 +200,6 @@ final class ProvisioningCommands {
                 pattern.writeBytes(out, out.readerIndex(), blockSize);
             }
         }
-        boolean fua = task.lu().forceUnitAccess(false);
         BlockCommands.locked(task, lba, count, LbaRangeLock.Mode.SHARED, lease -> BlockIo.writeRepeatedly(
                 device, task.command().nexus(), pattern, pieceBlocks, lba, count, fua, null, error -> {
                     pattern.release();
@@ -221,7 +236,7 @@ final class ProvisioningCommands {
         device.provisioningStatus(task.command().nexus(), lba, MAX_DESCRIPTOR_BLOCKS, (error, extent) -> {
             if (error != null) {
                 LOG.warn("provisioning status at LBA {} failed on {}", lba, device.describe(), error);
-                task.fail(SenseReason.UNRECOVERED_READ_ERROR);
+                task.fail(SenseReason.forStoreFailure(error, SenseReason.UNRECOVERED_READ_ERROR));
                 return;
             }
             BlockDevice.ProvisioningExtent last = extents.isEmpty() ? null : extents.get(extents.size() - 1);

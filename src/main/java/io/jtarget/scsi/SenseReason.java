@@ -1,5 +1,7 @@
 package io.jtarget.scsi;
 
+import io.jtarget.backstore.StoreException;
+
 /**
  * Why a command did not end with GOOD status. Emulation code returns a reason; this enum is the
  * one table that maps it to sense key / additional sense code / qualifier (SPC-5 §4.5.6, Annex F.2).
@@ -16,6 +18,16 @@ enum SenseReason {
     UNRECOVERED_READ_ERROR(SenseKey.MEDIUM_ERROR, 0x11, 0x00),
     WRITE_ERROR(SenseKey.MEDIUM_ERROR, 0x0C, 0x00),
     INTERNAL_TARGET_FAILURE(SenseKey.HARDWARE_ERROR, 0x44, 0x00),
+    // Backing-store failures that are not the medium's (StoreException.Kind). ABORTED COMMAND and NOT READY,
+    // BECOMING READY are what initiators retry (Linux scsi_io_completion: ACTION_RETRY / ACTION_DELAYED_RETRY).
+    /** SPC-5 Annex F.2: the store behind the LU cannot be reached. */
+    LOGICAL_UNIT_COMMUNICATION_FAILURE(SenseKey.ABORTED_COMMAND, 0x08, 0x00),
+    /** The store did not answer within the I/O deadline. */
+    LOGICAL_UNIT_COMMUNICATION_TIME_OUT(SenseKey.ABORTED_COMMAND, 0x08, 0x01),
+    /** The gateway was fenced (blocklisted) and is reconnecting: the LU is on its way back. */
+    NOT_READY_BECOMING_READY(SenseKey.NOT_READY, 0x04, 0x01),
+    /** SBC-4 §4.7.3.7: a thin LU ran out of space for a write. */
+    SPACE_ALLOCATION_FAILED_WRITE_PROTECT(SenseKey.DATA_PROTECT, 0x27, 0x07),
     PARAMETER_LIST_LENGTH_ERROR(SenseKey.ILLEGAL_REQUEST, 0x1A, 0x00),
     INVALID_COMMAND_OPERATION_CODE(SenseKey.ILLEGAL_REQUEST, 0x20, 0x00),
     LBA_OUT_OF_RANGE(SenseKey.ILLEGAL_REQUEST, 0x21, 0x00),
@@ -28,6 +40,8 @@ enum SenseReason {
     BUS_DEVICE_RESET_FUNCTION_OCCURRED(SenseKey.UNIT_ATTENTION, 0x29, 0x03),
     I_T_NEXUS_LOSS_OCCURRED(SenseKey.UNIT_ATTENTION, 0x29, 0x07),
     MODE_PARAMETERS_CHANGED(SenseKey.UNIT_ATTENTION, 0x2A, 0x01),
+    /** SBC-4 §4.6: the block count changed (the store was resized). */
+    CAPACITY_DATA_HAS_CHANGED(SenseKey.UNIT_ATTENTION, 0x2A, 0x09),
     /** SPC-5 §5.14.11.4: another I_T nexus preempted or cleared this nexus' reservation/registration. */
     RESERVATIONS_PREEMPTED(SenseKey.UNIT_ATTENTION, 0x2A, 0x03),
     RESERVATIONS_RELEASED(SenseKey.UNIT_ATTENTION, 0x2A, 0x04),
@@ -68,6 +82,21 @@ enum SenseReason {
         this.senseKey = senseKey;
         this.asc = asc;
         this.ascq = ascq;
+    }
+
+    /**
+     * The sense of a failed medium access: a typed store failure ({@link StoreException.Kind}) has its own;
+     * anything else is the medium's, {@code mediumReason} (UNRECOVERED READ ERROR or WRITE ERROR).
+     */
+    static SenseReason forStoreFailure(Throwable error, SenseReason mediumReason) {
+        return switch (StoreException.kindOf(error)) {
+            case TIMEOUT -> LOGICAL_UNIT_COMMUNICATION_TIME_OUT;
+            case UNAVAILABLE -> LOGICAL_UNIT_COMMUNICATION_FAILURE;
+            case FENCED -> NOT_READY_BECOMING_READY;
+            case NO_SPACE -> SPACE_ALLOCATION_FAILED_WRITE_PROTECT;
+            case READ_ONLY -> WRITE_PROTECTED;
+            case MEDIUM -> mediumReason;
+        };
     }
 
     /** The 29h "reset class" unit attentions supersede each other (SPC-5 §5.14). */

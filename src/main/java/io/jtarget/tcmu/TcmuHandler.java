@@ -1,9 +1,9 @@
 package io.jtarget.tcmu;
 
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.backstore.BlockDevice;
-import io.jtarget.backstore.BlockDevices;
-import io.jtarget.backstore.FairQueueExecutor;
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.StoreContext;
+import io.jtarget.backstore.Stores;
 import io.jtarget.config.BackingSpecParser;
 import io.jtarget.net.WatchedFd;
 import io.jtarget.scsi.LogicalUnit;
@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * and RECONFIG events, each answered with the {@code *_DONE} reply the kernel waits for).
  *
  * <p>Threads: the netlink socket and each device's uio descriptor are watched by the given event
- * loops (a device stays on the loop it was given); blocking store I/O goes through the given
- * backend dispatcher. Nothing here has a thread of its own.
+ * loops (a device stays on the loop it was given); stores are opened through the store seam
+ * ({@link Stores}) with the given context, so their blocking I/O uses the server's backend pool.
+ * Nothing here has a thread of its own.
  */
 public final class TcmuHandler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TcmuHandler.class);
@@ -48,7 +49,7 @@ public final class TcmuHandler implements AutoCloseable {
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
 
     private final EventLoopGroup loops;
-    private final FairQueueExecutor dispatcher;
+    private final StoreContext stores;
     private final TcmuNetlink netlink;
     private final Path sysUio;
     private final Path configfs;
@@ -56,10 +57,10 @@ public final class TcmuHandler implements AutoCloseable {
     private WatchedFd watchedNetlink;
     private volatile boolean closed;
 
-    private TcmuHandler(EventLoopGroup loops, FairQueueExecutor dispatcher, TcmuNetlink netlink, Path sysUio,
+    private TcmuHandler(EventLoopGroup loops, StoreContext stores, TcmuNetlink netlink, Path sysUio,
             Path configfs) {
         this.loops = loops;
-        this.dispatcher = dispatcher;
+        this.stores = stores;
         this.netlink = netlink;
         this.sysUio = sysUio;
         this.configfs = configfs;
@@ -69,11 +70,11 @@ public final class TcmuHandler implements AutoCloseable {
      * Start serving: join the TCMU netlink family, then serve the devices that already exist.
      *
      * @param loops native epoll event loops (the server's)
-     * @param dispatcher the backend pool's fair dispatcher for blocking store I/O
+     * @param stores what stores are opened with (the backend pool's fair dispatcher, store options)
      * @throws TcmuUnavailableException when this machine cannot serve TCMU devices (module not loaded,
      *     not permitted); its message is one line for the user
      */
-    public static TcmuHandler start(EventLoopGroup loops, FairQueueExecutor dispatcher)
+    public static TcmuHandler start(EventLoopGroup loops, StoreContext stores)
             throws TcmuUnavailableException, IOException, InterruptedException {
         TcmuNetlink netlink;
         try {
@@ -81,7 +82,7 @@ public final class TcmuHandler implements AutoCloseable {
         } catch (Posix.NativeException e) {
             throw new TcmuUnavailableException("cannot open the TCMU netlink socket: " + e.getMessage(), e);
         }
-        TcmuHandler handler = new TcmuHandler(loops, dispatcher, netlink, UioDevice.SYS_UIO, UioDevice.CONFIGFS_CORE);
+        TcmuHandler handler = new TcmuHandler(loops, stores, netlink, UioDevice.SYS_UIO, UioDevice.CONFIGFS_CORE);
         try {
             handler.watchedNetlink = await(WatchedFd.watch(loops.next(), netlink.fd(), handler::onNetlink)
                     .toCompletableFuture());
@@ -235,7 +236,7 @@ public final class TcmuHandler implements AutoCloseable {
         BackingSpec spec = withLioSize(parsed.backing(), uio.configuredSize(configfs));
         BlockDevice store;
         try {
-            store = BlockDevices.open(spec, dispatcher);
+            store = Stores.open(spec, stores);
         } catch (IOException | IllegalArgumentException e) {
             log.error("{}: cannot open the store: {}", uio, e.getMessage());
             return CompletableFuture.completedFuture(-Posix.EINVAL);

@@ -3,7 +3,7 @@ package io.jtarget.backstore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.BackingSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

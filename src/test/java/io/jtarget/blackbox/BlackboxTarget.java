@@ -1,6 +1,6 @@
 package io.jtarget.blackbox;
 
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;
 import io.jtarget.config.TargetConfig;

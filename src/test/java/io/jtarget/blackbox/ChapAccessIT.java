@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AuthConfig;
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.config.ChapCredentials;
 import io.jtarget.config.ChapDigest;
 import io.jtarget.config.ConnectionLimits;

@@ -7,7 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AuthConfig;
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.config.ConnectionLimits;
 import io.jtarget.config.LunConfig;
 import io.jtarget.config.ServerConfig;

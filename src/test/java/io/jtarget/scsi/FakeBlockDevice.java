@@ -11,12 +11,20 @@ import java.util.Set;
 /** In-memory block device for tests; in manual mode operations wait until the test completes them. */
 final class FakeBlockDevice implements BlockDevice {
     private final int blockSize;
-    private final long blockCount;
+    private volatile long blockCount;
     private final byte[] data;
     private final boolean writeCache;
     private final Deque<Runnable> pending = new ArrayDeque<>();
     boolean manual;
     boolean failNext;
+    /** What the next failing operation completes with (failNext); a plain IOException when null. */
+    Throwable failure;
+    /** Does COMPARE AND WRITE and WRITE SAME itself (as a cluster store does). */
+    boolean storeAtomics;
+    int storeCompareAndWrites;
+    int storeWriteSames;
+    int reads;
+    private final java.util.List<CapacityListener> capacityListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     boolean lastWriteFua;
     int writes;
     int flushes;
@@ -46,7 +54,68 @@ final class FakeBlockDevice implements BlockDevice {
 
     @Override
     public Set<Capability> capabilities() {
-        return thin ? Set.of(Capability.DEALLOCATE) : Set.of();
+        java.util.EnumSet<Capability> caps = java.util.EnumSet.noneOf(Capability.class);
+        if (thin) {
+            caps.add(Capability.DEALLOCATE);
+        }
+        if (storeAtomics) {
+            caps.add(Capability.COMPARE_AND_WRITE);
+            caps.add(Capability.WRITE_SAME);
+        }
+        return caps;
+    }
+
+    @Override
+    public void addCapacityListener(CapacityListener listener) {
+        capacityListeners.add(listener);
+    }
+
+    /** The store was resized behind the server's back. */
+    void resize(long newBlockCount) {
+        blockCount = newBlockCount;
+        capacityListeners.forEach(l -> l.capacityChanged(newBlockCount));
+    }
+
+    @Override
+    public void compareAndWrite(ItNexus nexus, long lba, int blocks, ByteBuf compare, ByteBuf write, boolean fua,
+            IoCallback done) {
+        if (!storeAtomics) {
+            BlockDevice.super.compareAndWrite(nexus, lba, blocks, compare, write, fua, done);
+            return;
+        }
+        run(() -> {
+            if (takeFailure(done)) {
+                return;
+            }
+            storeCompareAndWrites++;
+            int bytes = blocks * blockSize;
+            for (int i = 0; i < bytes; i++) {
+                if (data[(int) (lba * blockSize) + i] != compare.getByte(compare.readerIndex() + i)) {
+                    done.complete(new io.jtarget.backstore.MiscompareException(i));
+                    return;
+                }
+            }
+            write.getBytes(write.readerIndex(), data, (int) (lba * blockSize), bytes);
+            done.complete(null);
+        });
+    }
+
+    @Override
+    public void writeSame(ItNexus nexus, long lba, long blocks, ByteBuf block, boolean fua, IoCallback done) {
+        if (!storeAtomics) {
+            BlockDevice.super.writeSame(nexus, lba, blocks, block, fua, done);
+            return;
+        }
+        run(() -> {
+            if (takeFailure(done)) {
+                return;
+            }
+            storeWriteSames++;
+            for (long b = lba; b < lba + blocks; b++) {
+                block.getBytes(block.readerIndex(), data, (int) (b * blockSize), blockSize);
+            }
+            done.complete(null);
+        });
     }
 
     @Override
@@ -87,6 +156,7 @@ final class FakeBlockDevice implements BlockDevice {
                 return;
             }
             dst.writeBytes(data, (int) (lba * blockSize), blocks * blockSize);
+            reads++;
             done.complete(null);
         });
     }
@@ -139,7 +209,7 @@ final class FakeBlockDevice implements BlockDevice {
     private boolean takeFailure(IoCallback done) {
         if (failNext) {
             failNext = false;
-            done.complete(new IOException("injected failure"));
+            done.complete(failure != null ? failure : new IOException("injected failure"));
             return true;
         }
         return false;
