@@ -1,74 +1,69 @@
 # The reference peer: the same LIO user backstore steps with Debian's tcmu-runner as the handler
-# (its qcow handler: a fully preallocated qcow2 image on tmpfs), and its ring traffic counted from
-# outside with strace (reads of the uio event count = wake-ups, 4-byte writes = kicks) beside
-# LIO's command count, for comparison with the tcmu-jtarget scenario's METRIC lines.
+# (its qcow handler, on a fully preallocated qcow2 image under /tmp): tcm_loop with ext4 and
+# 64 MiB verified, LIO's iSCSI fabric with the kernel initiator; then a fresh device's ring traffic
+# counted from outside with strace (4-byte reads of the uio descriptor = wake-ups, 4-byte writes =
+# kicks) beside LIO's command count, to compare with tcmu-jtarget-restart's METRIC lines.
 . src/test/guest/lib-tcmu.sh
 IQN=iqn.2026-12.io.jtarget.test:tcmu-runner
-RLOG=$GUEST_OUT/tcmu-runner-daemon.log
-TRACE=/tmp/tcmu-runner.strace
-cleanup() {
-  tcmu_iscsi_logout $IQN
-  [ -n "${STRACE_PID:-}" ] && kill $STRACE_PID 2>/dev/null
-  tcmu_lio_cleanup
-  [ -n "${RUNNER_PID:-}" ] && { kill $RUNNER_PID 2>/dev/null; sleep 2; kill -KILL $RUNNER_PID 2>/dev/null; }
-  rm -f /tmp/tcmu-runner-*.qcow2 /tmp/tcmu-runner-pattern $TRACE
-}
-trap cleanup EXIT
-command -v tcmu-runner >/dev/null || fail "tcmu-runner is not installed (Debian package tcmu-runner)"
-command -v strace >/dev/null || fail "strace is not installed (Debian package strace)"
-tcmu_lio_init
-
+TRACE=$GUEST_RUN/tcmu-runner.strace
+command -v tcmu-runner > /dev/null || fail "tcmu-runner is not installed (Debian package tcmu-runner)"
+command -v strace > /dev/null || fail "strace is not installed (Debian package strace)"
+command -v qemu-img > /dev/null || fail "qemu-img is not installed (Debian package qemu-utils)"
+lio_load
 qemu-img create -q -f qcow2 -o preallocation=full /tmp/tcmu-runner-a.qcow2 128M || fail "qemu-img create"
 qemu-img create -q -f qcow2 -o preallocation=full /tmp/tcmu-runner-m.qcow2 64M || fail "qemu-img create"
-mkdir -p /tmp/tcmu-runner-log
-tcmu-runner -l /tmp/tcmu-runner-log > "$RLOG" 2>&1 & RUNNER_PID=$!
+at_exit "rm -f /tmp/tcmu-runner-a.qcow2 /tmp/tcmu-runner-m.qcow2 /tmp/tcmu-runner-pattern"
+mkdir -p "$GUEST_RUN/tcmu-runner-log"
+tcmu-runner -l "$GUEST_RUN/tcmu-runner-log" > "$GUEST_OUT/$GUEST_SCENARIO-daemon.log" 2>&1 &
+RUNNER=$!
+at_exit "kill $RUNNER 2>/dev/null; sleep 1; cp $GUEST_RUN/tcmu-runner-log/tcmu-runner.log $GUEST_OUT/$GUEST_SCENARIO-runner.log 2>/dev/null"
 sleep 3
-kill -0 $RUNNER_PID 2>/dev/null || fail "tcmu-runner exited: $(tail -3 "$RLOG")"
+kill -0 $RUNNER 2> /dev/null || fail "tcmu-runner exited: $(tail -3 "$GUEST_OUT/$GUEST_SCENARIO-daemon.log")"
 
-# The functional steps: tcm_loop (mkfs, 64 MiB, remount, verify) and LIO's iSCSI fabric.
-tcmu_backstore runnera qcow//tmp/tcmu-runner-a.qcow2 134217728 5001405f00000011 || fail "tcmu-runner did not take the device"
-tcmu_loop_export runnera 0
-dev=$(tcmu_wait_disk 5001405f00000011) || fail "no local disk from tcm_loop"
-sg_inq "$dev" > "$GUEST_OUT/tcmu-runner-inq.txt" || fail "sg_inq $dev"
-grep -q "Unit serial number: 5001405f00000011" "$GUEST_OUT/tcmu-runner-inq.txt" || fail "unit serial"
-sg_readcap "$dev" | grep -q "Device size: 134217728 bytes" || fail "READ CAPACITY"
-mkfs_write_verify "$dev" 64 || fail "mkfs/write/verify over tcm_loop with tcmu-runner"
-tcmu_loop_unexport 0
-tcmu_iscsi_export runnera $IQN 3272
-tcmu_iscsi_login 127.0.0.1:3272 $IQN
-dev=$(tcmu_wait_disk 5001405f00000011) || fail "no disk from the LIO iSCSI session"
-sg_readcap "$dev" | grep -q "Device size: 134217728 bytes" || fail "READ CAPACITY over iSCSI"
-dd if=/dev/urandom of=/tmp/tcmu-runner-pattern bs=1M count=8 status=none
-dd if=/tmp/tcmu-runner-pattern of="$dev" bs=64k oflag=direct status=none || fail "write over iSCSI"
-cmp -n 8388608 /tmp/tcmu-runner-pattern "$dev" || fail "read-back over iSCSI differs"
-tcmu_iscsi_logout $IQN
-tcmu_iscsi_unexport $IQN
-tcmu_backstore_remove runnera
+log "tcm_loop: a local SCSI disk"
+dev=$(lio_user runnera 128 "qcow//tmp/tcmu-runner-a.qcow2") || exit 1
+disk=$(lio_loop_disk "$dev") || exit 1
+sg_inq "$disk" > "$GUEST_OUT/$GUEST_SCENARIO-inq.txt" || fail "sg_inq $disk"
+grep -q "Unit serial number: jtarget-guest-runnera" "$GUEST_OUT/$GUEST_SCENARIO-inq.txt" || fail "unit serial"
+sg_readcap "$disk" | grep -q "Device size: 134217728 bytes" || fail "READ CAPACITY"
+mkfs_write_verify "$disk" 64
+tcmu_unexport "$dev"
 
-# Ring traffic of a fresh device over its whole life, as the tcmu-jtarget scenario measures it.
-strace -f -qq -e trace=openat,read,write,close -o $TRACE -p $RUNNER_PID & STRACE_PID=$!
+log "LIO's iSCSI fabric"
+lio_iscsi_target $IQN
+lio_iscsi_portal $IQN 127.0.0.1:3272
+lio_iscsi_lun $IQN 0 "$dev"
+lio_iscsi_demo $IQN
+iscsi_login 127.0.0.1:3272 $IQN
+disk=$(scsi_disk_of_session $IQN) || exit 1
+sg_readcap "$disk" | grep -q "Device size: 134217728 bytes" || fail "READ CAPACITY over LIO iSCSI"
+head -c 8388608 /dev/urandom > /tmp/tcmu-runner-pattern
+dd if=/tmp/tcmu-runner-pattern of="$disk" bs=64k oflag=direct status=none || fail "write over LIO iSCSI"
+cmp -n 8388608 /tmp/tcmu-runner-pattern "$disk" || fail "read-back over LIO iSCSI differs"
+iscsi_logout 127.0.0.1:3272 $IQN
+tcmu_remove "$dev"
+
+log "ring traffic of a fresh device"
+strace -f -qq -e trace=openat,read,write -o "$TRACE" -p $RUNNER & STRACE=$!
+at_exit "kill $STRACE 2>/dev/null"
 sleep 2
-tcmu_backstore runnerm qcow//tmp/tcmu-runner-m.qcow2 67108864 5001405f00000012 || fail "meter device"
-tcmu_loop_export runnerm 1
-dev=$(tcmu_wait_disk 5001405f00000012) || fail "no meter disk"
-before=$(tcmu_block_ios "$dev")
-tcmu_workload "$dev"
-ios=$(( $(tcmu_block_ios "$dev") - before ))
-lio=$(tcmu_lio_cmds runnerm)
-tcmu_loop_unexport 1
-tcmu_backstore_remove runnerm
+meter=$(lio_user runnerm 64 "qcow//tmp/tcmu-runner-m.qcow2") || exit 1
+disk=$(lio_loop_disk "$meter") || exit 1
+before=$(tcmu_block_ios "$disk")
+tcmu_workload "$disk"
+ios=$(( $(tcmu_block_ios "$disk") - before ))
+lio=$(tcmu_lio_cmds "$meter")
+tcmu_remove "$meter"
 sleep 2
-kill $STRACE_PID 2>/dev/null; wait $STRACE_PID 2>/dev/null; STRACE_PID=
-
-# The uio descriptor of the device, then its 4-byte reads (one per wake-up) and writes (kicks).
-fd=$(sed -n 's/.*openat(.*"\/dev\/uio[0-9]*".*) = \([0-9][0-9]*\)$/\1/p' $TRACE | tail -1)
-[ -n "$fd" ] || fail "tcmu-runner never opened /dev/uio* (strace: $(wc -l < $TRACE) lines)"
-wk=$(grep -c "read($fd, .*, 4) *= 4" $TRACE)
-kk=$(grep -c "write($fd, .*, 4) *= 4" $TRACE)
-echo "METRIC tcmu_runner_workload_block_ios=$ios"
-echo "METRIC tcmu_runner_lio_cmds=$lio"
-echo "METRIC tcmu_runner_wakeups=$wk"
-echo "METRIC tcmu_runner_kicks=$kk"
-echo "METRIC tcmu_runner_wakeups_per_lio_cmd=$(tcmu_ratio "$wk" "$lio")"
-echo "METRIC tcmu_runner_kicks_per_lio_cmd=$(tcmu_ratio "$kk" "$lio")"
-exit 0
+kill $STRACE 2> /dev/null
+wait $STRACE 2> /dev/null
+fd=$(sed -n 's/.*openat(.*"\/dev\/uio[0-9]*".*) = \([0-9][0-9]*\)$/\1/p' "$TRACE" | tail -1)
+[ -n "$fd" ] || fail "tcmu-runner never opened /dev/uio* (strace: $(wc -l < "$TRACE") lines)"
+wakeups=$(grep -c "read($fd, .*, 4) *= 4" "$TRACE")
+kicks=$(grep -c "write($fd, .*, 4) *= 4" "$TRACE")
+metric tcmu_runner_workload_block_ios "$ios"
+metric tcmu_runner_lio_cmds "$lio"
+metric tcmu_runner_wakeups "$wakeups"
+metric tcmu_runner_kicks "$kicks"
+metric tcmu_runner_wakeups_per_lio_cmd "$(tcmu_ratio "$wakeups" "$lio")"
+metric tcmu_runner_kicks_per_lio_cmd "$(tcmu_ratio "$kicks" "$lio")"

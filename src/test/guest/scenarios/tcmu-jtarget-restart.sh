@@ -1,0 +1,68 @@
+# jtarget as the TCMU handler (`jtarget tcmu`) under trouble: LIO resets the device (LUN RESET
+# from the initiator, TMR notification) while commands are queued; the handler is killed (SIGKILL)
+# with writes in flight and started again: the commands it had taken are failed with BUSY through
+# the ring reset and retried by the initiator, never lost. Then the ring traffic of a fresh device
+# (4 parallel streams) is counted: METRIC lines to compare with tcmu-runner's.
+. src/test/guest/lib-tcmu.sh
+JLOG=$GUEST_OUT/$GUEST_SCENARIO-jtarget.log
+at_exit "rm -f /tmp/tcmu-restart.img /tmp/tcmu-pattern"
+lio_load
+
+tcmu_jtarget_handler
+dev=$(lio_user restart 64 "jtarget/file:/tmp/tcmu-restart.img") || exit 1
+# Commands must outlive a handler restart (240 s) and LIO tells the handler of aborts. Both only
+# before the device is exported.
+echo 240 > "$dev/attrib/cmd_time_out" || fail "cmd_time_out"
+echo 1 > "$dev/attrib/tmr_notification" || fail "tmr_notification"
+disk=$(lio_loop_disk "$dev") || exit 1
+echo 600 > "/sys/block/${disk#/dev/}/device/timeout"
+
+log "LUN reset with commands queued"
+tcmu_workload "$disk" & wl=$!
+sleep 1
+sg_reset -d "$disk" > /dev/null 2>&1 || fail "sg_reset -d $disk"
+wait $wl
+retry 30 sg_turs "$disk" > /dev/null 2>&1 || fail "the disk does not answer after the LUN reset"
+dd if="$disk" of=/dev/null bs=64k count=16 iflag=direct status=none || fail "read after the LUN reset failed"
+
+log "SIGKILL with writes in flight, then a new handler"
+head -c 16777216 /dev/urandom > /tmp/tcmu-pattern
+dd if=/tmp/tcmu-pattern of="$disk" bs=64k oflag=direct status=none & writer=$!
+sleep 2
+kill -KILL "$JTARGET_PID"
+rm -f "$GUEST_RUN/jtarget.$JTARGET_PID.pid"
+tcmu_jtarget_handler
+wait $writer
+wrc=$?
+if [ $wrc -eq 0 ]; then
+  cmp -n 16777216 /tmp/tcmu-pattern "$disk" || fail "writes acknowledged across the restart are not on the disk"
+  metric tcmu_restart_writes resumed
+else
+  metric tcmu_restart_writes failed_and_reported
+fi
+grep -q "unfinished commands" "$JLOG" && metric tcmu_restart_ring_reset 1
+tcmu_remove "$dev"
+tcmu_closed restart
+
+log "ring traffic of a fresh device"
+meter=$(lio_user meter 64 "jtarget/ram:64M") || exit 1
+disk=$(lio_loop_disk "$meter") || exit 1
+before=$(tcmu_block_ios "$disk")
+tcmu_workload "$disk"
+ios=$(( $(tcmu_block_ios "$disk") - before ))
+lio=$(tcmu_lio_cmds "$meter")
+tcmu_remove "$meter"
+tcmu_closed meter
+entries=$(tcmu_stat meter commands)
+wakeups=$(tcmu_stat meter wakeups)
+kicks=$(tcmu_stat meter kicks)
+[ "${entries:-0}" -gt 0 ] || fail "jtarget counted no ring entries"
+metric tcmu_jtarget_workload_block_ios "$ios"
+metric tcmu_jtarget_lio_cmds "$lio"
+metric tcmu_jtarget_ring_entries "$entries"
+metric tcmu_jtarget_wakeups "$wakeups"
+metric tcmu_jtarget_kicks "$kicks"
+metric tcmu_jtarget_wakeups_per_lio_cmd "$(tcmu_ratio "$wakeups" "$lio")"
+metric tcmu_jtarget_kicks_per_lio_cmd "$(tcmu_ratio "$kicks" "$lio")"
+metric tcmu_jtarget_zero_copy_reads "$(tcmu_stat meter zero_copy_reads)"
+jtarget_stop
