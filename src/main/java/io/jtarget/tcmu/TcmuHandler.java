@@ -54,6 +54,8 @@ public final class TcmuHandler implements AutoCloseable {
     private final Path sysUio;
     private final Path configfs;
     private final Map<Integer, TcmuDevice> devices = new ConcurrentHashMap<>();
+    /** Devices being opened, by uio minor. */
+    private final Map<Integer, CompletableFuture<Integer>> adding = new ConcurrentHashMap<>();
     private WatchedFd watchedNetlink;
     private volatile boolean closed;
 
@@ -226,6 +228,21 @@ public final class TcmuHandler implements AutoCloseable {
         if (devices.containsKey(uio.minor())) {
             return CompletableFuture.completedFuture(0);
         }
+        // The start-up scan and an ADDED event may meet on a device being enabled: one opens it, both
+        // answer with its outcome.
+        CompletableFuture<Integer> mine = new CompletableFuture<>();
+        CompletableFuture<Integer> running = adding.putIfAbsent(uio.minor(), mine);
+        if (running != null) {
+            return running;
+        }
+        open(uio).whenComplete((status, error) -> {
+            adding.remove(uio.minor(), mine);
+            mine.complete(error != null ? -Posix.EINVAL : status);
+        });
+        return mine;
+    }
+
+    private CompletableFuture<Integer> open(UioDevice uio) {
         BackingSpecParser.ParsedLun parsed;
         try {
             parsed = BackingSpecParser.parseLun(uio.config());
