@@ -29,6 +29,17 @@ tcmu_remove() {
   retry 30 rmdir "$1" || fail "cannot remove backstore $1"
 }
 
+# tcmu_release_rings: stops every handler's jtarget, then fails what is left in any user backstore's
+# ring (reset_ring 2: CHECK CONDITION), so that LIO can remove the devices without waiting for
+# their cmd_time_out (clean-up after a failure: never fails)
+tcmu_release_rings() {
+  jtarget_stop_all
+  for _r in "$LIO"/core/user_*/*/action/reset_ring; do
+    [ -e "$_r" ] && echo 2 > "$_r" 2>/dev/null
+  done
+  return 0
+}
+
 # tcmu_jtarget_handler ARGS...: starts `jtarget tcmu ARGS` like jtarget_start starts `serve`, in the
 # same log, and waits for its banner
 tcmu_jtarget_handler() {

@@ -6,13 +6,14 @@
 . src/test/guest/lib-tcmu.sh
 JLOG=$GUEST_OUT/$GUEST_SCENARIO-jtarget.log
 at_exit "rm -f /tmp/tcmu-restart.img /tmp/tcmu-pattern"
+at_exit tcmu_release_rings
 lio_load
 
 tcmu_jtarget_handler
 dev=$(lio_user restart 64 "jtarget/file:/tmp/tcmu-restart.img") || exit 1
-# Commands must outlive a handler restart (240 s) and LIO tells the handler of aborts. Both only
+# Commands must outlive a handler restart (180 s) and LIO tells the handler of aborts. Both only
 # before the device is exported.
-echo 240 > "$dev/attrib/cmd_time_out" || fail "cmd_time_out"
+echo 180 > "$dev/attrib/cmd_time_out" || fail "cmd_time_out"
 echo 1 > "$dev/attrib/tmr_notification" || fail "tmr_notification"
 disk=$(lio_loop_disk "$dev") || exit 1
 echo 600 > "/sys/block/${disk#/dev/}/device/timeout"

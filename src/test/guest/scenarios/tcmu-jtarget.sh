@@ -7,6 +7,7 @@
 JLOG=$GUEST_OUT/$GUEST_SCENARIO-jtarget.log
 IQN=iqn.2026-12.io.jtarget.test:tcmu
 at_exit "rm -f /tmp/tcmu-pre.img"
+at_exit tcmu_release_rings
 lio_load
 
 log "a user backstore before the handler runs (no netlink reply wanted: nl_reply_supported=-1)"

@@ -16,7 +16,7 @@ at_exit "rm -f /tmp/tcmu-runner-a.qcow2 /tmp/tcmu-runner-m.qcow2 /tmp/tcmu-runne
 mkdir -p "$GUEST_RUN/tcmu-runner-log"
 tcmu-runner -l "$GUEST_RUN/tcmu-runner-log" > "$GUEST_OUT/$GUEST_SCENARIO-daemon.log" 2>&1 &
 RUNNER=$!
-at_exit "kill $RUNNER 2>/dev/null; sleep 1; cp $GUEST_RUN/tcmu-runner-log/tcmu-runner.log $GUEST_OUT/$GUEST_SCENARIO-runner.log 2>/dev/null"
+at_exit "kill $RUNNER 2>/dev/null; sleep 1; tcmu_release_rings; cp $GUEST_RUN/tcmu-runner-log/tcmu-runner.log $GUEST_OUT/$GUEST_SCENARIO-runner.log 2>/dev/null"
 sleep 3
 kill -0 $RUNNER 2> /dev/null || fail "tcmu-runner exited: $(tail -3 "$GUEST_OUT/$GUEST_SCENARIO-daemon.log")"
 

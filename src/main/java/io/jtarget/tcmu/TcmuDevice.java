@@ -65,6 +65,15 @@ final class TcmuDevice {
     private final MemorySegment word;
     private final MemorySegment callState;
     private final RingConsumer consumer = new RingConsumer();
+    private final CommandRing.Consumer refuseBusy = new CommandRing.Consumer() {
+        @Override
+        public void command(RingCommand command) {
+            ring.complete(command.cmdId(), ScsiStatus.BUSY, null, -1);
+        }
+
+        @Override
+        public void taskManagement(int tmrType, int[] cmdIds) {}
+    };
     private WatchedFd watched;
     private boolean inBatch;
     private boolean closing;
@@ -350,6 +359,9 @@ final class TcmuDevice {
             if (abort && inFlight > 0) {
                 core.nexusLost(nexus);
             }
+            // Commands queued but not taken yet would wait for the kernel's cmd_time_out: answer them BUSY
+            // (SAM-5 §5.3.1: the initiator retries; the next handler serves them).
+            ring.poll(refuseBusy);
             finishClose();
         });
         return closed;

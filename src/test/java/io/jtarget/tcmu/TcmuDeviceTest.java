@@ -180,6 +180,18 @@ class TcmuDeviceTest {
         assertThat(find(all, other).status()).isZero();
     }
 
+    @Test
+    void closeAnswersCommandsNotYetTakenWithBusy() throws Exception {
+        serve(new RamBlockDevice(SIZE, 512));
+        int queued = kernel.queueCommand(TEST_UNIT_READY, 0, null); // no event: the device has not taken it
+        device.close(false).get(5, TimeUnit.SECONDS);
+        closed = true;
+        List<FakeKernelRing.Completion> done = kernel.reap();
+        assertThat(done).extracting(FakeKernelRing.Completion::cmdId).containsExactly(queued);
+        assertThat(done.getFirst().status()).as("BUSY: the initiator retries with the next handler").isEqualTo(0x08);
+        assertThat(kernel.tail()).isEqualTo(kernel.head());
+    }
+
     private static FakeKernelRing.Completion find(List<FakeKernelRing.Completion> done, int id) {
         return done.stream().filter(c -> c.cmdId() == id).findFirst().orElseThrow();
     }
