@@ -48,10 +48,12 @@ tcmu_closed restart
 log "ring traffic of a fresh device"
 meter=$(lio_user meter 64 "jtarget/ram:64M") || exit 1
 disk=$(lio_loop_disk "$meter") || exit 1
+uio=$(grep -l "/meter/" /sys/class/uio/uio*/name | head -1)
 before=$(tcmu_block_ios "$disk")
 tcmu_workload "$disk"
 ios=$(( $(tcmu_block_ios "$disk") - before ))
 lio=$(tcmu_lio_cmds "$meter")
+events=$(cat "${uio%/name}/event")
 tcmu_remove "$meter"
 tcmu_closed meter
 entries=$(tcmu_stat meter commands)
@@ -60,6 +62,7 @@ kicks=$(tcmu_stat meter kicks)
 [ "${entries:-0}" -gt 0 ] || fail "jtarget counted no ring entries"
 metric tcmu_jtarget_workload_block_ios "$ios"
 metric tcmu_jtarget_lio_cmds "$lio"
+metric tcmu_jtarget_kernel_notifications "$events"
 metric tcmu_jtarget_ring_entries "$entries"
 metric tcmu_jtarget_wakeups "$wakeups"
 metric tcmu_jtarget_kicks "$kicks"
