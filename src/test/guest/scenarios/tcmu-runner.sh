@@ -23,6 +23,35 @@ at_exit "kill \$(pidof tcmu-runner) $RUNNER 2>/dev/null; sleep 1; tcmu_release_r
 sleep 3
 kill -0 $RUNNER 2> /dev/null || fail "tcmu-runner exited: $(tail -3 "$GUEST_OUT/$GUEST_SCENARIO-daemon.log")"
 
+log "ring traffic of a fresh device (first: the counts do not depend on the steps after)"
+mark=$(wc -l < "$TRACE")
+meter=$(lio_user runnerm 64 "qcow//tmp/tcmu-runner-m.qcow2") || exit 1
+log "device enabled"
+disk=$(lio_loop_disk "$meter") || exit 1
+log "exported: $disk"
+uio=$(grep -l "/runnerm/" /sys/class/uio/uio*/name | head -1)
+before=$(tcmu_block_ios "$disk")
+tcmu_workload "$disk"
+ios=$(( $(tcmu_block_ios "$disk") - before ))
+lio=$(tcmu_lio_cmds "$meter")
+events=$(cat "${uio%/name}/event")
+log "workload done"
+tcmu_remove "$meter"
+log "device removed"
+sleep 2
+tail -n +"$((mark + 1))" "$TRACE" > "$TRACE.meter"
+fd=$(sed -n 's/.*openat(.*"\/dev\/uio[0-9]*".*) = \([0-9][0-9]*\)$/\1/p' "$TRACE.meter" | tail -1)
+[ -n "$fd" ] || fail "tcmu-runner never opened /dev/uio* (strace: $(wc -l < "$TRACE.meter") lines)"
+wakeups=$(grep -c "read($fd, .*, 4) *= 4" "$TRACE.meter")
+kicks=$(grep -c "write($fd, .*, 4) *= 4" "$TRACE.meter")
+metric tcmu_runner_workload_block_ios "$ios"
+metric tcmu_runner_lio_cmds "$lio"
+metric tcmu_runner_kernel_notifications "$events"
+metric tcmu_runner_wakeups "$wakeups"
+metric tcmu_runner_kicks "$kicks"
+metric tcmu_runner_wakeups_per_lio_cmd "$(tcmu_ratio "$wakeups" "$lio")"
+metric tcmu_runner_kicks_per_lio_cmd "$(tcmu_ratio "$kicks" "$lio")"
+
 log "tcm_loop: a local SCSI disk"
 dev=$(lio_user runnera 128 "qcow//tmp/tcmu-runner-a.qcow2") || exit 1
 disk=$(lio_loop_disk "$dev") || exit 1
@@ -45,28 +74,3 @@ dd if=/tmp/tcmu-runner-pattern of="$disk" bs=64k oflag=direct status=none || fai
 cmp -n 8388608 /tmp/tcmu-runner-pattern "$disk" || fail "read-back over LIO iSCSI differs"
 iscsi_logout 127.0.0.1:3272 $IQN
 tcmu_remove "$dev"
-
-log "ring traffic of a fresh device"
-mark=$(wc -l < "$TRACE")
-meter=$(lio_user runnerm 64 "qcow//tmp/tcmu-runner-m.qcow2") || exit 1
-disk=$(lio_loop_disk "$meter") || exit 1
-uio=$(grep -l "/runnerm/" /sys/class/uio/uio*/name | head -1)
-before=$(tcmu_block_ios "$disk")
-tcmu_workload "$disk"
-ios=$(( $(tcmu_block_ios "$disk") - before ))
-lio=$(tcmu_lio_cmds "$meter")
-events=$(cat "${uio%/name}/event")
-tcmu_remove "$meter"
-sleep 2
-tail -n +"$((mark + 1))" "$TRACE" > "$TRACE.meter"
-fd=$(sed -n 's/.*openat(.*"\/dev\/uio[0-9]*".*) = \([0-9][0-9]*\)$/\1/p' "$TRACE.meter" | tail -1)
-[ -n "$fd" ] || fail "tcmu-runner never opened /dev/uio* (strace: $(wc -l < "$TRACE.meter") lines)"
-wakeups=$(grep -c "read($fd, .*, 4) *= 4" "$TRACE.meter")
-kicks=$(grep -c "write($fd, .*, 4) *= 4" "$TRACE.meter")
-metric tcmu_runner_workload_block_ios "$ios"
-metric tcmu_runner_lio_cmds "$lio"
-metric tcmu_runner_kernel_notifications "$events"
-metric tcmu_runner_wakeups "$wakeups"
-metric tcmu_runner_kicks "$kicks"
-metric tcmu_runner_wakeups_per_lio_cmd "$(tcmu_ratio "$wakeups" "$lio")"
-metric tcmu_runner_kicks_per_lio_cmd "$(tcmu_ratio "$kicks" "$lio")"
