@@ -22,6 +22,15 @@ sg_inq "$disk" > "$GUEST_OUT/$GUEST_SCENARIO-inq.txt" || fail "sg_inq $disk"
 grep -q "Vendor identification: JTARGET" "$GUEST_OUT/$GUEST_SCENARIO-inq.txt" || fail "INQUIRY not answered by jtarget"
 grep -q "Unit serial number: jtarget-guest-pre" "$GUEST_OUT/$GUEST_SCENARIO-inq.txt" || fail "unit serial is not LIO's"
 sg_readcap "$disk" | grep -q "Device size: 134217728 bytes" || fail "READ CAPACITY: $(sg_readcap "$disk" 2>&1 | tail -2)"
+uio=$(grep -l "/pre/" /sys/class/uio/uio*/name | head -1)
+lio_before=$(tcmu_lio_cmds "$pre")
+events_before=$(cat "${uio%/name}/event")
+log "4 parallel streams of 64 KiB direct I/O, counted"
+before=$(tcmu_block_ios "$disk")
+tcmu_workload "$disk"
+metric tcmu_jtarget_workload_block_ios "$(( $(tcmu_block_ios "$disk") - before ))"
+metric tcmu_jtarget_workload_lio_cmds "$(( $(tcmu_lio_cmds "$pre") - lio_before ))"
+metric tcmu_jtarget_workload_kernel_notifications "$(( $(cat "${uio%/name}/event") - events_before ))"
 mkfs_write_verify "$disk" 64
 
 log "a user backstore added while the handler runs, through LIO's iSCSI fabric"
@@ -48,3 +57,8 @@ tcmu_closed net
 metric tcmu_devices_served "$(grep -c 'serving uio' "$JLOG")"
 jtarget_stop
 tcmu_closed pre
+entries=$(tcmu_stat pre commands)
+metric tcmu_jtarget_ring_entries "$entries"
+metric tcmu_jtarget_wakeups_per_entry "$(tcmu_ratio "$(tcmu_stat pre wakeups)" "$entries")"
+metric tcmu_jtarget_kicks_per_entry "$(tcmu_ratio "$(tcmu_stat pre kicks)" "$entries")"
+metric tcmu_jtarget_zero_copy_reads "$(tcmu_stat pre zero_copy_reads)"

@@ -76,6 +76,8 @@ final class TcmuDevice {
     };
     private WatchedFd watched;
     private boolean inBatch;
+    /** The ring is unmapped and the descriptor closed (loop only). */
+    private boolean released;
     private boolean closing;
     private boolean brokenReported;
     private long inFlight;
@@ -183,7 +185,7 @@ final class TcmuDevice {
     }
 
     private boolean arenaOpen() {
-        return !closed.isDone();
+        return !released;
     }
 
     private final class RingConsumer implements CommandRing.Consumer {
@@ -197,7 +199,7 @@ final class TcmuDevice {
             // LIO has already decided which commands the TMF affects (SAM-5 §7: ABORT TASK, ABORT TASK SET,
             // CLEAR TASK SET, LOGICAL UNIT RESET) and waits for each to complete. Each one is aborted through
             // the core's ordered queue; its completion (TASK ABORTED) frees the kernel's command.
-            log.debug("{}: TMR {} aborts {} commands", uio, tmrType, cmdIds.length);
+            log.info("{}: LIO task management (TMR type {}) aborts {} commands", uio, tmrType, cmdIds.length);
             for (int id : cmdIds) {
                 core.taskManagement(new TaskManagementRequest(nexus, unit.lun(), TaskManagementFunction.ABORT_TASK, id),
                         response -> log.debug("{}: abort of command {}: {}", uio, id, response));
@@ -368,7 +370,7 @@ final class TcmuDevice {
     }
 
     private void finishClose() {
-        if (inFlight > 0 || closed.isDone() || inBatch) {
+        if (inFlight > 0 || released || inBatch) {
             return;
         }
         if (ring.publish()) {
@@ -377,12 +379,13 @@ final class TcmuDevice {
             Posix.write(fd, word, callState);
         }
         log.info("{} closed: {}", uio, stats());
-        closed.complete(null);
+        released = true;
         try {
             core.close();
         } finally {
             arena.close();
             Posix.close(fd);
+            closed.complete(null);
         }
     }
 

@@ -192,6 +192,32 @@ class TcmuDeviceTest {
         assertThat(kernel.tail()).isEqualTo(kernel.head());
     }
 
+    @Test
+    void aDeviceOpenedAfterAnotherClosedIsWatchedEvenWhenItGetsTheSameDescriptorNumber() throws Throwable {
+        serve(new RamBlockDevice(SIZE, 512));
+        int oldFd = deviceEnd;
+        device.close(false).get(5, TimeUnit.SECONDS);
+        Posix.close(kernelEnd);
+        int[] sv = socketPair();
+        deviceEnd = sv[0];
+        kernelEnd = sv[1];
+        assertThat(deviceEnd).as("the kernel reuses the lowest free number").isEqualTo(oldFd);
+        Arena second = Arena.ofShared();
+        FakeKernelRing kernel2 = new FakeKernelRing(arena, 64 * 1024, 64, ALL_CAPS);
+        LogicalUnit unit = new LogicalUnit(0, new RamBlockDevice(SIZE, 512), false, "0123456789ac");
+        device = TcmuDevice.serve(uio, deviceEnd, second, kernel2.map, unit, loops.next()).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+        int id = kernel2.queueCommand(TEST_UNIT_READY, 0, null);
+        signal();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<FakeKernelRing.Completion> done = new ArrayList<>();
+        while (done.isEmpty() && System.nanoTime() < deadline) {
+            done.addAll(kernel2.reap());
+            Thread.sleep(5);
+        }
+        assertThat(done).extracting(FakeKernelRing.Completion::cmdId).containsExactly(id);
+    }
+
     private static FakeKernelRing.Completion find(List<FakeKernelRing.Completion> done, int id) {
         return done.stream().filter(c -> c.cmdId() == id).findFirst().orElseThrow();
     }
