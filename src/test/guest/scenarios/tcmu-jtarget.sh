@@ -25,7 +25,7 @@ sg_readcap "$disk" | grep -q "Device size: 134217728 bytes" || fail "READ CAPACI
 uio=$(grep -l "/pre/" /sys/class/uio/uio*/name | head -1)
 lio_before=$(tcmu_lio_cmds "$pre")
 events_before=$(cat "${uio%/name}/event")
-log "4 parallel streams of 64 KiB direct I/O, counted"
+log "16 MiB of 64 KiB direct I/O, counted"
 before=$(tcmu_block_ios "$disk")
 tcmu_workload "$disk"
 metric tcmu_jtarget_workload_block_ios "$(( $(tcmu_block_ios "$disk") - before ))"

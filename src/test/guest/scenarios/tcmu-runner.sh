@@ -30,7 +30,7 @@ sg_inq "$disk" > "$GUEST_OUT/$GUEST_SCENARIO-inq.txt" || fail "sg_inq $disk"
 grep -q "Unit serial number: jtarget-guest-runnera" "$GUEST_OUT/$GUEST_SCENARIO-inq.txt" || fail "unit serial"
 sg_readcap "$disk" | grep -q "Device size: 134217728 bytes" || fail "READ CAPACITY"
 
-log "4 parallel streams of 64 KiB direct I/O, counted"
+log "16 MiB of 64 KiB direct I/O, counted"
 uio=$(grep -l "/runnera/" /sys/class/uio/uio*/name | head -1)
 lio_before=$(tcmu_lio_cmds "$dev")
 events_before=$(cat "${uio%/name}/event")

@@ -218,6 +218,39 @@ class TcmuDeviceTest {
         assertThat(done).extracting(FakeKernelRing.Completion::cmdId).containsExactly(id);
     }
 
+    @Test
+    void parallelWritesAndReadsOnAFileStoreAllComplete(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            BlockDevice file = io.jtarget.backstore.Stores.open(
+                    new io.jtarget.backstore.BackingSpec.File(dir.resolve("disk.img"), SIZE * 16, false),
+                    io.jtarget.backstore.StoreContext.of(io.jtarget.backstore.FairQueueExecutor.over(pool)));
+            serve(file);
+            byte[] data = new byte[65536];
+            new java.util.Random(3).nextBytes(data);
+            for (int round = 0; round < 8; round++) {
+                List<Integer> ids = new ArrayList<>();
+                for (int k = 0; k < 4; k++) {
+                    ids.add(kernel.queueCommand(cdb10(0x2a, (round * 4 + k) * 128L, 128), 65536, data));
+                }
+                assertThat(signalAndReap(4)).allSatisfy(c -> assertThat(c.status()).isZero());
+                for (int k = 0; k < 4; k++) {
+                    ids.add(kernel.queueCommand(cdb10(0x28, (round * 4 + k) * 128L, 128), 65536, null));
+                }
+                List<FakeKernelRing.Completion> reads = signalAndReap(4);
+                for (FakeKernelRing.Completion c : reads) {
+                    assertThat(c.status()).isZero();
+                    assertThat(Arrays.equals(kernel.dataOf(c.cmdId(), 65536), data)).isTrue();
+                }
+            }
+        } finally {
+            device.close(false).get(5, TimeUnit.SECONDS);
+            closed = true;
+            pool.shutdown();
+        }
+    }
+
     private static FakeKernelRing.Completion find(List<FakeKernelRing.Completion> done, int id) {
         return done.stream().filter(c -> c.cmdId() == id).findFirst().orElseThrow();
     }
