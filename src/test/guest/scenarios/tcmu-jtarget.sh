@@ -61,4 +61,4 @@ entries=$(tcmu_stat pre commands)
 metric tcmu_jtarget_ring_entries "$entries"
 metric tcmu_jtarget_wakeups_per_entry "$(tcmu_ratio "$(tcmu_stat pre wakeups)" "$entries")"
 metric tcmu_jtarget_kicks_per_entry "$(tcmu_ratio "$(tcmu_stat pre kicks)" "$entries")"
-metric tcmu_jtarget_zero_copy_reads "$(tcmu_stat pre zero_copy_reads)"
+metric tcmu_jtarget_copied_reads "$(tcmu_stat pre copied_reads)"

@@ -11,10 +11,8 @@ import io.jtarget.scsi.ScsiTargetCore;
 import io.jtarget.scsi.TaskAttribute;
 import io.jtarget.scsi.TaskManagementFunction;
 import io.jtarget.scsi.TaskManagementRequest;
-import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * backend threads come back through a {@link CompletionQueue}: one loop task writes all of them
  * and kicks once (seed 002).
  *
- * <p>Data moves by address: a command's Data-Out is its data area pieces wrapped as a
- * {@link ByteBuf}, and a READ's Data-In buffer is allocated in the data area itself when the
- * command has a single piece (the usual case), so the backing store reads straight into the ring.
- * Anything else is copied into the pieces at completion.
+ * <p>Data is copied once each way on the loop: Data-Out out of the ring when the command is taken,
+ * Data-In into it when the command completes. The store never works on ring memory, because an
+ * aborted command's store I/O may outlive its completion, after which the kernel frees the data
+ * blocks (reading the store straight into the ring crashed the JVM in the guest's LUN reset test).
  *
  * <p>Lifetime: {@link #close} stops consuming, waits until every command taken off the ring has
  * its completion written, then unmaps the ring and closes the descriptor. No completion is
@@ -83,10 +81,9 @@ final class TcmuDevice {
     private long inFlight;
     private long wakeups;
     private long kicks;
-    private long zeroCopyReads;
     private long copiedReads;
 
-    private record Finished(RingCommand command, ByteBuf dataOut, RingAllocator allocator, ScsiResponse response) {}
+    private record Finished(RingCommand command, ByteBuf dataOut, ScsiResponse response) {}
 
     private TcmuDevice(UioDevice uio, int fd, Arena arena, MemorySegment map, CommandRing ring, LogicalUnit unit,
             EventLoop loop) {
@@ -209,14 +206,13 @@ final class TcmuDevice {
 
     private void submit(RingCommand command) {
         inFlight++;
-        ByteBuf dataOut = command.iovCount() > 0 ? wrap(command, 0, command.iovCount()) : null;
-        RingAllocator allocator = new RingAllocator(command);
+        ByteBuf dataOut = command.iovCount() > 0 ? copyOut(command, 0, command.iovCount()) : null;
         long expected = command.bidiCount() > 0 ? command.bidiLength() : command.dataLength();
         ScsiCommand scsi = new ScsiCommand(nexus, unit.lun(), command.cdb(), command.cmdId(), TaskAttribute.SIMPLE,
                 // The ring does not say which way the data flows; the CDB does, and the core reads it from there.
                 command.iovCount() == 0 ? ScsiCommand.DataDirection.NONE : ScsiCommand.DataDirection.BIDIRECTIONAL,
-                (int) Math.min(expected, Integer.MAX_VALUE), dataOut, allocator);
-        core.submit(scsi, response -> completed(new Finished(command, dataOut, allocator, response)));
+                (int) Math.min(expected, Integer.MAX_VALUE), dataOut, PooledByteBufAllocator.DEFAULT);
+        core.submit(scsi, response -> completed(new Finished(command, dataOut, response)));
     }
 
     /** Any thread: a command of this device is done. */
@@ -250,7 +246,7 @@ final class TcmuDevice {
             int readLength = -1;
             if (dataIn != null && response.status() == ScsiStatus.GOOD) {
                 long capacity = command.bidiCount() > 0 ? command.bidiLength() : command.dataLength();
-                int produced = placeDataIn(command, dataIn, f.allocator());
+                int produced = placeDataIn(command, dataIn);
                 if (produced < capacity) {
                     readLength = produced; // the kernel reports the residual (TCMU_UFLAG_READ_LEN)
                 }
@@ -266,14 +262,10 @@ final class TcmuDevice {
         }
     }
 
-    /** Put the Data-In into the command's data-in pieces (nothing to do when it was read there); returns its length. */
-    private int placeDataIn(RingCommand command, ByteBuf dataIn, RingAllocator allocator) {
+    /** Copy the Data-In into the command's data-in pieces; returns its length. */
+    private int placeDataIn(RingCommand command, ByteBuf dataIn) {
         int first = command.bidiCount() > 0 ? command.iovCount() : 0;
         int last = command.bidiCount() > 0 ? command.iovCount() + command.bidiCount() : command.iovCount();
-        if (dataIn == allocator.handedOut && dataIn.readerIndex() == 0) {
-            zeroCopyReads++;
-            return (int) Math.min(dataIn.readableBytes(), command.length(first));
-        }
         copiedReads++;
         int index = dataIn.readerIndex();
         int remaining = dataIn.readableBytes();
@@ -288,60 +280,21 @@ final class TcmuDevice {
         return placed;
     }
 
-    /** The data area pieces {@code [from, to)} of a command as one buffer (readable: all of it). */
-    private ByteBuf wrap(RingCommand command, int from, int to) {
-        if (to - from == 1) {
-            return Unpooled.wrappedBuffer(map.asSlice(command.offset(from), command.length(from)).asByteBuffer());
-        }
-        ByteBuffer[] pieces = new ByteBuffer[to - from];
-        for (int i = from; i < to; i++) {
-            pieces[i - from] = map.asSlice(command.offset(i), command.length(i)).asByteBuffer();
-        }
-        return Unpooled.wrappedBuffer(pieces);
-    }
-
     /**
-     * The core's allocator for one command: the first I/O buffer that fits the command's single data-in
-     * piece is that piece of the ring, so a READ lands where the kernel takes it from; every other
-     * allocation is ordinary pooled memory.
+     * The data area pieces {@code [from, to)} of a command copied into a pooled buffer. The store never
+     * works on ring memory: an aborted command's I/O may outlive its completion, and once that is written
+     * the kernel frees (and may unmap) the command's data blocks.
      */
-    private final class RingAllocator extends AbstractByteBufAllocator {
-        private final RingCommand command;
-        private ByteBuf handedOut;
-
-        RingAllocator(RingCommand command) {
-            super(true);
-            this.command = command;
+    private ByteBuf copyOut(RingCommand command, int from, int to) {
+        long total = 0;
+        for (int i = from; i < to; i++) {
+            total += command.length(i);
         }
-
-        @Override
-        public ByteBuf ioBuffer(int initialCapacity) {
-            int piece = command.bidiCount() > 0 ? command.iovCount() : 0;
-            int pieces = command.bidiCount() > 0 ? command.bidiCount() : command.iovCount();
-            if (handedOut == null && pieces == 1 && initialCapacity <= command.length(piece)) {
-                ByteBuf ringBuf = Unpooled.wrappedBuffer(
-                        map.asSlice(command.offset(piece), command.length(piece)).asByteBuffer());
-                ringBuf.clear();
-                handedOut = ringBuf;
-                return ringBuf;
-            }
-            return PooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity);
+        ByteBuf copy = PooledByteBufAllocator.DEFAULT.directBuffer((int) total);
+        for (int i = from; i < to; i++) {
+            copy.writeBytes(map.asSlice(command.offset(i), command.length(i)).asByteBuffer());
         }
-
-        @Override
-        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-            return PooledByteBufAllocator.DEFAULT.heapBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-            return PooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        public boolean isDirectBufferPooled() {
-            return true;
-        }
+        return copy;
     }
 
     /**
@@ -392,7 +345,7 @@ final class TcmuDevice {
     /** Ring traffic counts since the device was opened. Loop only (or after close). */
     Stats stats() {
         return new Stats(ring.commandsConsumed(), ring.completionsWritten(), ring.tmrsConsumed(), ring.padsSkipped(),
-                wakeups, kicks, zeroCopyReads, copiedReads);
+                wakeups, kicks, copiedReads);
     }
 
     /** Stats, read on the device's loop. */
@@ -410,13 +363,11 @@ final class TcmuDevice {
      * @param wakeups readiness events handled (epoll wake-ups of the uio descriptor)
      * @param kicks writes to the uio descriptor telling the kernel to reap completions
      */
-    record Stats(long commands, long completions, long tmrs, long pads, long wakeups, long kicks, long zeroCopyReads,
-            long copiedReads) {
+    record Stats(long commands, long completions, long tmrs, long pads, long wakeups, long kicks, long copiedReads) {
         @Override
         public String toString() {
             return "commands=" + commands + " completions=" + completions + " tmrs=" + tmrs + " pads=" + pads
-                    + " wakeups=" + wakeups + " kicks=" + kicks + " zero_copy_reads=" + zeroCopyReads
-                    + " copied_reads=" + copiedReads;
+                    + " wakeups=" + wakeups + " kicks=" + kicks + " copied_reads=" + copiedReads;
         }
     }
 }
