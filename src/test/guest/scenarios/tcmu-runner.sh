@@ -4,7 +4,7 @@
 # counted from outside: tcmu-runner runs under strace (seccomp-filtered to openat/read/write, so only
 # those calls stop it; 4-byte reads of the uio descriptor = wake-ups, 4-byte writes = kicks), and the
 # kernel's own count of notifications (/sys/class/uio/uioN/event) beside LIO's command count, to
-# compare with tcmu-jtarget-restart's METRIC lines.
+# compare with tcmu-restart's METRIC lines.
 . src/test/guest/lib-tcmu.sh
 IQN=iqn.2026-12.io.jtarget.test:tcmu-runner
 TRACE=$GUEST_RUN/tcmu-runner.strace
