@@ -8,10 +8,11 @@ import picocli.CommandLine.Command;
         name = "jtarget",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "A SCSI target server: exports disks over iSCSI (RFC 7143).",
-        subcommands = {ServeCommand.class, TargetCommands.Target.class, TargetCommands.Lun.class, TargetCommands.Acl.class,
-            TargetCommands.Portal.class, TargetCommands.SessionCmd.class, ConfigCommand.class, StatsCommand.class,
-            CommandLine.HelpCommand.class})
+        description = "A SCSI target server: exports disks over iSCSI (RFC 7143) and iSER (RFC 7145), and "
+                + "serves LIO user backstores (TCMU).",
+        subcommands = {ServeCommand.class, TcmuCommand.class, TargetCommands.Target.class, TargetCommands.Lun.class,
+            TargetCommands.Acl.class, TargetCommands.Portal.class, TargetCommands.SessionCmd.class, ConfigCommand.class,
+            StatsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad command-line arguments. */

@@ -33,6 +33,7 @@ import io.jtarget.scsi.LogicalUnit;
 import io.jtarget.systemd.LoopWatchdog;
 import io.jtarget.systemd.SystemdNotifier;
 import java.io.IOException;
+import io.jtarget.tcmu.TcmuHandler;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -145,6 +146,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Where state that must survive a restart is kept (persistent reservations "
                     + "registered with APTPL; default: the --data-dir).")
     Path stateDir;
+
+    @Option(names = "--tcmu", description = "Also serve LIO's user backstores that name jtarget (TCMU), in this process; "
+            + "see 'jtarget tcmu --help'.")
+    boolean tcmu;
 
     @Option(names = "--read-only", description = "Export every LUN write-protected.")
     boolean readOnly;
@@ -378,10 +383,28 @@ public final class ServeCommand implements Callable<Integer> {
                 return 1;
             }
         }
+        TcmuHandler tcmuHandler = null;
+        if (tcmu) {
+            tcmuHandler = TcmuCommand.startHandler(server.eventLoops(), server.storeContext(),
+                    spec.commandLine().getErr());
+            if (tcmuHandler == null) {
+                if (endpoint != null) {
+                    endpoint.close();
+                }
+                if (admin != null) {
+                    admin.close();
+                }
+                server.close(Duration.ZERO);
+                return 1;
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         printBanner(server, endpoint, spec.commandLine().getOut());
+        if (tcmuHandler != null) {
+            TcmuCommand.printBanner(tcmuHandler, spec.commandLine().getOut());
+        }
         if (note != null) {
             spec.commandLine().getOut().println(note);
             spec.commandLine().getOut().flush();
@@ -402,6 +425,10 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (admin != null) {
             admin.close();
+        }
+        if (tcmuHandler != null) {
+            // Before the stores close: answers what the rings hold, waits for what it took.
+            tcmuHandler.close();
         }
         server.close(drainTimeout);
         if (watchdog != null) {

@@ -5,12 +5,12 @@ import io.jtarget.iscsi.login.TransportKeyRules;
 import io.jtarget.iscsi.pdu.Bhs;
 import io.jtarget.iscsi.pdu.IscsiPdu;
 import io.jtarget.iscsi.pdu.Opcode;
-import io.jtarget.iscsi.transport.CompletionQueue;
 import io.jtarget.iscsi.transport.ConnectionLoop;
 import io.jtarget.iscsi.transport.EventLoopConnectionLoop;
 import io.jtarget.iscsi.transport.IscsiTransport;
 import io.jtarget.iscsi.transport.TransferTask;
 import io.jtarget.iscsi.transport.TransportHandler;
+import io.jtarget.net.CompletionQueue;
 import io.jtarget.rdma.RdmaBufferPool;
 import io.jtarget.rdma.RdmaConnection;
 import io.jtarget.rdma.RegisteredBuffer;
@@ -421,7 +421,8 @@ final class IserTransport implements IscsiTransport, RdmaConnection.Handler {
 
     @Override
     public <T> CompletionSink<T> completions(Consumer<T> completionHandler) {
-        return new CompletionQueue<>(loop, completionHandler, this::flush);
+        CompletionQueue<T> queue = new CompletionQueue<>(loop, completionHandler, this::flush);
+        return queue::post;
     }
 
     // ---------------------------------------------------------------- posting

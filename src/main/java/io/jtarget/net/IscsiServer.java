@@ -79,13 +79,16 @@ public final class IscsiServer implements AutoCloseable {
     private final ServerBootstrap bootstrap;
     private final boolean epoll;
     private final FairQueueExecutor dispatcher;
+    private final StoreContext stores;
     /** iSER (RFC 7145) portals: RDMA CM listeners whose connections run the same protocol core. */
     private final List<IserPortal> iserPortals = new CopyOnWriteArrayList<>();
     private boolean closed;
 
     private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, Registry registry,
-            IscsiServerContext context, ChannelGroup channels, boolean epoll, FairQueueExecutor dispatcher) {
+            IscsiServerContext context, ChannelGroup channels, boolean epoll, FairQueueExecutor dispatcher,
+            StoreContext stores) {
         this.loops = loops;
+        this.stores = stores;
         this.backendPool = backendPool;
         this.registry = registry;
         this.dispatcher = dispatcher;
@@ -135,7 +138,7 @@ public final class IscsiServer implements AutoCloseable {
         try {
             IscsiServerContext context = new IscsiServerContext(registry, limits, channels, config.discoveryAuth(),
                     config.connectionLimits());
-            server = new IscsiServer(loops, backendPool, registry, context, channels, epoll, dispatcher);
+            server = new IscsiServer(loops, backendPool, registry, context, channels, epoll, dispatcher, stores);
             registry.addFabric(new IscsiFabric(context, loops.next()));
             for (TargetConfig target : config.targets()) {
                 addConfiguredTarget(registry, target);
@@ -280,6 +283,11 @@ public final class IscsiServer implements AutoCloseable {
     /** The iSER portals' addresses, as bound. */
     public List<InetSocketAddress> iserAddresses() {
         return iserPortals.stream().map(IserPortal::localAddress).toList();
+    }
+
+    /** What stores are opened with (backend dispatcher, store options), for other fabrics in the same process. */
+    public StoreContext storeContext() {
+        return stores;
     }
 
     public List<InetSocketAddress> boundAddresses() {

@@ -7,13 +7,13 @@ import io.jtarget.iscsi.pdu.IscsiPdu;
 import io.jtarget.iscsi.pdu.PduDecoder;
 import io.jtarget.iscsi.pdu.PduEncoder;
 import io.jtarget.iscsi.pdu.PduFormatException;
-import io.jtarget.iscsi.transport.CompletionQueue;
 import io.jtarget.iscsi.transport.ConnectionLoop;
 import io.jtarget.iscsi.transport.EventLoopConnectionLoop;
 import io.jtarget.iscsi.transport.IscsiTransport;
 import io.jtarget.iscsi.transport.TransferTask;
 import io.jtarget.iscsi.transport.TransportHandler;
 import io.jtarget.scsi.TransportError;
+import io.jtarget.net.CompletionQueue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -234,7 +234,7 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public <T> CompletionSink<T> completions(Consumer<T> completionHandler) {
-        return new CompletionQueue<>(loop, completion -> {
+        CompletionQueue<T> queue = new CompletionQueue<>(loop, completion -> {
             if (!inBatch) {
                 // The batch's writes wait for endCompletionBatch's one flush.
                 inBatch = true;
@@ -242,6 +242,7 @@ public final class TcpTransport extends ChannelInboundHandlerAdapter implements 
             }
             completionHandler.accept(completion);
         }, this::endCompletionBatch);
+        return queue::post;
     }
 
     private void endCompletionBatch() {

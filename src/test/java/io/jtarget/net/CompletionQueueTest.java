@@ -1,4 +1,4 @@
-package io.jtarget.iscsi.transport;
+package io.jtarget.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

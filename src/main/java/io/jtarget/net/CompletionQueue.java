@@ -1,4 +1,4 @@
-package io.jtarget.iscsi.transport;
+package io.jtarget.net;
 
 import io.netty.util.internal.PlatformDependent;
 import java.util.Objects;
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * <p>No lock is shared between the submitting side (the loop) and the completing side (backend
  * threads): they meet only in the queue and the "drain pending" flag (submit and completion share no lock).
  */
-public final class CompletionQueue<T> implements IscsiTransport.CompletionSink<T> {
+public final class CompletionQueue<T> {
     private final Executor loop;
     private final Consumer<T> handler;
     private final Runnable afterBatch;
@@ -37,7 +37,6 @@ public final class CompletionQueue<T> implements IscsiTransport.CompletionSink<T
     }
 
     /** From any thread: queue a completion; the loop handles it in its next batch. */
-    @Override
     public void post(T completion) {
         queue.offer(completion);
         if (!drainPending.get() && drainPending.compareAndSet(false, true)) {
