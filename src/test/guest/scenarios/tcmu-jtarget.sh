@@ -1,7 +1,8 @@
 # jtarget as LIO's user backstore handler (TCMU), beside iSCSI in one process (`serve --tcmu`): a
 # device that exists before it starts is found; a device added while it runs is served before
 # LIO's enable returns; both exported through LIO's loopback fabric (a local SCSI disk) and LIO's
-# iSCSI fabric (kernel initiator) carry ext4 with 64 MiB written and verified; a size change is
+# iSCSI fabric (kernel initiator) carry ext4 with 64 MiB written and verified; a file-backed
+# device grows live (the file and READ CAPACITY follow LIO's dev_size); a RAM device's size change is
 # refused and an equal one accepted; a removed device is drained and closed.
 . src/test/guest/lib-tcmu.sh
 JLOG=$GUEST_OUT/$GUEST_SCENARIO-jtarget.log
@@ -32,6 +33,12 @@ metric tcmu_jtarget_workload_block_ios "$(( $(tcmu_block_ios "$disk") - before )
 metric tcmu_jtarget_workload_lio_cmds "$(( $(tcmu_lio_cmds "$pre") - lio_before ))"
 metric tcmu_jtarget_workload_kernel_notifications "$(( $(cat "${uio%/name}/event") - events_before ))"
 mkfs_write_verify "$disk" 64
+
+log "a live resize: LIO's dev_size grows the backing file and READ CAPACITY follows"
+echo 268435456 > "$pre/attrib/dev_size" || fail "growing dev_size to 256 MiB was refused"
+[ "$(stat -c %s /tmp/tcmu-pre.img)" = 268435456 ] || fail "the backing file did not grow to 256 MiB"
+sg_turs "$disk" > /dev/null 2>&1 || true # takes the CAPACITY DATA HAS CHANGED unit attention
+sg_readcap "$disk" | grep -q "Device size: 268435456 bytes" || fail "READ CAPACITY after the resize: $(sg_readcap "$disk" 2>&1 | tail -2)"
 
 log "a user backstore added while the handler runs, through LIO's iSCSI fabric"
 net=$(lio_user net 96 "jtarget/ram:96M") || exit 1

@@ -354,8 +354,10 @@ public final class TcmuHandler implements AutoCloseable {
 
     /**
      * RECONFIG_DEVICE: the kernel applies a new dev_size, dev_config or emulate_write_cache only when
-     * the handler agrees. A store cannot change size or identity while served, so only values that
-     * match the store are accepted; anything else is refused (-EOPNOTSUPP) and LIO keeps the old value.
+     * the handler agrees. A new dev_size resizes the store live (a file grows sparse or is truncated;
+     * a shrink that would drop written blocks is refused) and the initiators see CAPACITY DATA HAS
+     * CHANGED (SBC-4 §4.6); a store cannot change identity or write cache while served, so only
+     * values that match are accepted there. A refusal (-errno) leaves LIO with the old value.
      */
     private int reconfigure(UioDevice uio, GenlMessage m) {
         TcmuDevice device = devices.get(uio.minor());
@@ -363,15 +365,6 @@ public final class TcmuHandler implements AutoCloseable {
             return -Posix.ENODEV;
         }
         BlockDevice store = device.unit().device();
-        if (m.has(TcmuAbi.ATTR_DEV_SIZE)) {
-            long requested = m.unsigned(TcmuAbi.ATTR_DEV_SIZE, -1);
-            long size = store.blockCount() * store.blockSize();
-            if (requested != size) {
-                log.warn("{}: refusing dev_size {}: the store has {} bytes and cannot be resized while served", uio,
-                        requested, size);
-                return -Posix.EOPNOTSUPP;
-            }
-        }
         if (m.has(TcmuAbi.ATTR_WRITECACHE)) {
             boolean requested = m.unsigned(TcmuAbi.ATTR_WRITECACHE, 0) != 0;
             if (requested != store.writeCacheEnabled()) {
@@ -387,6 +380,39 @@ public final class TcmuHandler implements AutoCloseable {
                 return -Posix.EOPNOTSUPP;
             }
         }
+        if (m.has(TcmuAbi.ATTR_DEV_SIZE)) {
+            long requested = m.unsigned(TcmuAbi.ATTR_DEV_SIZE, -1);
+            long size = store.blockCount() * store.blockSize();
+            if (requested != size) {
+                return resize(uio, device, requested);
+            }
+        }
+        return 0;
+    }
+
+    /** A live resize to {@code bytes} (a rare administrative event: the store's resize may touch the disk). */
+    private int resize(UioDevice uio, TcmuDevice device, long bytes) {
+        BlockDevice store = device.unit().device();
+        if (bytes <= 0 || bytes % store.blockSize() != 0) {
+            log.warn("{}: refusing dev_size {}: not a positive multiple of {} bytes", uio, bytes, store.blockSize());
+            return -Posix.EINVAL;
+        }
+        long blocks = bytes / store.blockSize();
+        try {
+            if (blocks < store.blockCount() && store.holdsDataFrom(blocks)) {
+                log.warn("{}: refusing dev_size {}: blocks beyond it hold data", uio, bytes);
+                return -Posix.EBUSY;
+            }
+            store.resize(blocks);
+        } catch (UnsupportedOperationException e) {
+            log.warn("{}: refusing dev_size {}: {}", uio, bytes, e.getMessage());
+            return -Posix.EOPNOTSUPP;
+        } catch (IOException e) {
+            log.error("{}: resizing to {} bytes failed: {}", uio, bytes, e.getMessage());
+            return -Posix.EINVAL;
+        }
+        device.core().capacityChanged(device.unit());
+        log.info("{}: resized to {} bytes", uio, bytes);
         return 0;
     }
 
