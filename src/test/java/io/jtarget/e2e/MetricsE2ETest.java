@@ -3,7 +3,7 @@ package io.jtarget.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jtarget.config.BackingSpec;
+import io.jtarget.backstore.BackingSpec;
 import io.jtarget.config.LunConfig;
 import io.jtarget.metrics.prometheus.PrometheusEndpoint;
 import io.jtarget.testinit.Bytes;
