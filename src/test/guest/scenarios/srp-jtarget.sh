@@ -1,7 +1,7 @@
 # jtarget's SRP target port and Linux's SRP initiator (ib_srp) as users run it: add_target over
 # RDMA/CM, the disk appears, mkfs.ext4, 64 MiB written, remounted and verified; sg_persist
 # registers and reserves over SRP and READ FULL STATUS shows the initiator's SRP TransportID; the
-# remote port is deleted and every channel of jtarget drains and is released. Reports the RDMA
+# remote port is deleted mid-I/O and every channel of jtarget drains and is released. Reports the RDMA
 # layer's work requests, completions and verbs calls per SCSI command.
 . src/test/guest/lib.sh
 . src/test/guest/lib-srp.sh
@@ -25,12 +25,20 @@ sg_persist -n -o -R -K 0x5151 -T 1 "$disk" >/dev/null || fail "sg_persist RESERV
 sg_persist -n -i -s "$disk" > "$GUEST_RUN/full-status" 2>&1 || fail "READ FULL STATUS over SRP failed"
 cat "$GUEST_RUN/full-status"
 grep -qi "rdma" "$GUEST_RUN/full-status" || fail "READ FULL STATUS shows no SRP TransportID: $(tr '\n' ' ' < "$GUEST_RUN/full-status")"
-grep -qi "$(srp_guid)" "$GUEST_RUN/full-status" || fail "READ FULL STATUS does not name this initiator port"
+# the identifier is printed as hex bytes: the initiator port is 8 zero bytes and the port GUID
+tr -d ' \n' < "$GUEST_RUN/full-status" | grep -qi "0000000000000000$(srp_guid)" \
+  || fail "READ FULL STATUS does not name this initiator port"
 sg_persist -n -o -L -K 0x5151 -T 1 "$disk" >/dev/null || fail "sg_persist RELEASE failed"
 sg_persist -n -o -G -K 0x5151 -S 0 "$disk" >/dev/null || fail "sg_persist unregister failed"
 
-# the initiator deletes its remote port: every channel drains and is released once
+# the initiator deletes its remote port in the middle of direct I/O: every channel drains (work
+# requests posted, commands in the SCSI core) and is released once
+dd if=/dev/zero of="$disk" bs=1M count=128 oflag=direct status=none 2>/dev/null & DD_PID=$!
+at_exit "kill $DD_PID 2>/dev/null"
+sleep 2
+kill -0 $DD_PID 2>/dev/null || log "dd ended before the remote port was deleted"
 srp_logout_all || fail "the SRP remote port did not go away"
+wait $DD_PID 2>/dev/null
 retry 60 sh -c "[ \$(grep -c 'SRP channel .* released' '$log') -ge $channels ]" \
   || fail "jtarget released $(grep -c 'SRP channel .* released' "$log") of $channels SRP channels"
 grep -q "SRP I_T nexus 0x.* ended" "$log" || fail "the SRP I_T nexus did not end"
