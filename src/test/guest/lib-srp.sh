@@ -15,10 +15,12 @@ srp_guid() {
   tr -d ':\n' < /sys/class/infiniband/rxe0/node_guid
 }
 
-# srp_login PORT: ib_srp logs in to the SRP target at SRP_IP:PORT over RDMA/CM (add_target)
+# srp_login PORT [INITIATOR_EXT]: ib_srp logs in to the SRP target at SRP_IP:PORT over RDMA/CM
+# (add_target); INITIATOR_EXT (hex) makes another initiator port of the same HCA port
 srp_login() {
   _g=$(srp_guid)
-  echo "id_ext=0x$_g,ioc_guid=0x$_g,dest=$SRP_IP:$1" > /sys/class/infiniband_srp/srp-rxe0-1/add_target \
+  echo "id_ext=0x$_g,ioc_guid=0x$_g,dest=$SRP_IP:$1${2:+,initiator_ext=$2}" \
+    > /sys/class/infiniband_srp/srp-rxe0-1/add_target \
     || { srp_dmesg_tail >&2; fail "add_target to $SRP_IP:$1 failed"; }
   at_exit "srp_logout_all"
 }
@@ -34,19 +36,27 @@ _srp_no_ports() {
   ! ls -d /sys/class/srp_remote_ports/port-* >/dev/null 2>&1
 }
 
-# srp_disk: the block device ib_srp made (waits for it)
+# srp_disk [EXCEPT]: a block device ib_srp made, other than /dev/EXCEPT (waits for it)
 srp_disk() {
-  retry 60 _srp_disk > "$GUEST_RUN/srp-disk" || { srp_dmesg_tail >&2; fail "no SCSI disk appeared over SRP"; }
+  retry 60 _srp_disk "${1#/dev/}" > "$GUEST_RUN/srp-disk" || { srp_dmesg_tail >&2; fail "no SCSI disk appeared over SRP"; }
   echo "/dev/$(cat "$GUEST_RUN/srp-disk")"
 }
 _srp_disk() {
   for _h in /sys/class/scsi_host/host*; do
     [ "$(cat "$_h/proc_name" 2>/dev/null)" = ib_srp ] || continue
     for _b in "$_h"/device/target*/*/block/*; do
-      [ -e "$_b" ] && { echo "${_b##*/}"; return 0; }
+      [ -e "$_b" ] && [ "${_b##*/}" != "$1" ] && { echo "${_b##*/}"; return 0; }
     done
   done
   return 1
+}
+
+# srp_delete_port_of DEV: deletes the SRP remote port (the login) DEV came from
+srp_delete_port_of() {
+  _host=$(readlink -f "/sys/block/${1#/dev/}/device" | grep -o 'host[0-9]*' | head -1)
+  _port=$(ls -d /sys/class/srp_remote_ports/port-"${_host#host}":* 2>/dev/null | head -1)
+  [ -n "$_port" ] || fail "no SRP remote port for $1 ($_host)"
+  echo 1 > "$_port/delete"
 }
 
 # srp_dmesg_tail: the kernel's last SRP and RDMA lines (for a failure's reason)

@@ -45,9 +45,17 @@ final class SrpNexus {
         return true;
     }
 
-    /** Removes a channel; true when it was the last one (the nexus is lost now, once). */
+    /** Removes a channel; true when it was the last one and ended the nexus (once). */
     synchronized boolean remove(SrpChannel channel) {
-        if (!channels.remove(channel) || !channels.isEmpty() || lost) {
+        return channels.remove(channel) && channels.isEmpty() && end();
+    }
+
+    /**
+     * Ends the nexus now, whatever channels it still has (a SINGLE login of the same port replaces
+     * it: SRP-2 §5.6.2); true the first time. Its channels no longer end it when they go.
+     */
+    synchronized boolean end() {
+        if (lost) {
             return false;
         }
         lost = true;

@@ -153,6 +153,10 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
         SrpNexus nexus = nexuses.get(initiator);
         if (nexus != null && login.multiChannelAction() == SrpIu.MULTICHANNEL_SINGLE) {
             nexuses.remove(initiator, nexus);
+            // The old nexus is lost before the new one (an equal ItNexus) is established.
+            if (nexus.end()) {
+                nexus.core().nexusLost(nexus.itNexus());
+            }
             for (SrpChannel old : nexus.channels()) {
                 old.connection().disconnect("a SINGLE login of the same initiator port");
             }
