@@ -62,9 +62,12 @@ final class SrpChannel implements RdmaConnection.Handler {
 
         Task(int slot) {
             this.slot = slot;
+            this.direction = ScsiCommand.DataDirection.NONE;
         }
 
         void clear() {
+            direction = ScsiCommand.DataDirection.NONE;
+            expected = 0;
             cdb = null;
             descriptors = null;
             result = null;
