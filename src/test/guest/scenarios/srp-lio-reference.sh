@@ -12,11 +12,11 @@ echo "$port" > "$LIO/srpt/discovery_auth/rdma_cm_port" || fail "cannot set ib_sr
 # ib_srpt names its ports by GID (0x + 32 hex digits) and admits initiator ports by ACL
 gid=0x$(tr -d ':\n' < /sys/class/infiniband/rxe0/ports/1/gids/0)
 tpg=$LIO/srpt/$gid/tpgt_1
-mkdir -p "$tpg/luns/lun_0" || fail "cannot create ib_srpt port $gid"
-ln -s "$bs" "$tpg/luns/lun_0/srpref" || fail "cannot map the LUN"
+mkdir -p "$tpg/lun/lun_0" || fail "cannot create ib_srpt port $gid"
+ln -s "$bs" "$tpg/lun/lun_0/srpref" || fail "cannot map the LUN"
 initiator=0x0000000000000000$(srp_guid)
 mkdir -p "$tpg/acls/$initiator/lun_0" || fail "cannot create the ACL of $initiator"
-ln -s "$tpg/luns/lun_0" "$tpg/acls/$initiator/lun_0/lun_0" || fail "cannot map the ACL's LUN"
+ln -s "$tpg/lun/lun_0" "$tpg/acls/$initiator/lun_0/lun_0" || fail "cannot map the ACL's LUN"
 echo 1 > "$tpg/enable" || fail "cannot enable the ib_srpt port"
 at_exit "echo 0 > '$tpg/enable' 2>/dev/null"
 
