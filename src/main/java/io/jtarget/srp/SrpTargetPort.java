@@ -278,9 +278,9 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
 
     /** Verbs calls, completions and wake-ups of every released channel. */
     public RdmaCounters.Snapshot releasedCounters() {
-        RdmaCounters.Snapshot sum = null;
+        RdmaCounters.Snapshot sum = new RdmaCounters.Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         for (RdmaListener l : listeners) {
-            sum = sum == null ? l.releasedCounters() : sum.plus(l.releasedCounters());
+            sum = sum.plus(l.releasedCounters());
         }
         return sum;
     }
@@ -359,6 +359,9 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
             } catch (RdmaException e) {
                 log.warn("closing the SRP listener {}: {}", listener.localAddress(), e.getMessage());
             }
+        }
+        if (listeners.isEmpty()) {
+            return; // it never listened
         }
         log.info("SRP target port: {} channels released", released.sum());
         log.info("SRP target port closed: {} SCSI commands; {}", commands.sum(), releasedCounters());
