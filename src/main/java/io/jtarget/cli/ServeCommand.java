@@ -110,6 +110,18 @@ public final class ServeCommand implements Callable<Integer> {
                     + "(InfiniBand, RoCE, iWARP) or soft-RoCE: rdma link add rxe0 type rxe netdev eth0")
     List<String> iser = new ArrayList<>();
 
+    @Option(names = "--srp", paramLabel = "HOST:PORT",
+            description = "Also serve over SRP (SCSI RDMA Protocol, T10 SRP-2) with RDMA CM on this address; "
+                    + "repeat for several. One SRP target port exports one target (see --srp-target); "
+                    + "initiators log in with id_ext and ioc_guid set to the RDMA device's node GUID. "
+                    + "Needs rdma-core and an RDMA device whose network interface has HOST, as --iser.")
+    List<String> srp = new ArrayList<>();
+
+    @Option(names = "--srp-target", paramLabel = "IQN",
+            description = "The target --srp exports (default: the first target by name). --allow rules "
+                    + "name an SRP initiator as 0x and the 32 hex digits of its initiator port identifier.")
+    String srpTarget;
+
     @Option(names = "--target", paramLabel = "IQN", defaultValue = DEFAULT_TARGET,
             description = "Target name, an iqn./eui./naa. iSCSI name (default: ${DEFAULT-VALUE}).")
     String target;
@@ -342,9 +354,22 @@ public final class ServeCommand implements Callable<Integer> {
 
     private IscsiServer startServer(ServerConfig config) throws InterruptedException {
         try {
-            return IscsiServer.start(config);
+            IscsiServer server = IscsiServer.start(config);
+            if (!srp.isEmpty()) {
+                List<InetSocketAddress> addresses = new ArrayList<>();
+                for (String s : srp) {
+                    addresses.add(parseHostPort("--srp", s));
+                }
+                try {
+                    server.addSrpPort(addresses, srpTarget);
+                } catch (RuntimeException e) {
+                    server.close();
+                    throw e;
+                }
+            }
+            return server;
         } catch (PortalUnavailableException e) {
-            // A usage problem of this machine (no RDMA device for --iser): one line, exit code 2.
+            // A usage problem of this machine (no RDMA device for --iser or --srp): one line, exit code 2.
             spec.commandLine().getErr().println("jtarget: " + e.getMessage());
             startFailure = 2;
             return null;
@@ -629,6 +654,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         for (InetSocketAddress portal : server.iserAddresses()) {
             out.println("  iSER    " + hostPort(portal) + "," + server.portalGroupTag(portal) + " (RDMA)");
+        }
+        for (InetSocketAddress portal : server.srpAddresses()) {
+            out.println("  SRP     " + hostPort(portal) + " (RDMA CM)");
         }
         for (ServedTarget t : server.targets()) {
             out.println("  target  " + t.name());

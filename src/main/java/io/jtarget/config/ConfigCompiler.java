@@ -250,14 +250,23 @@ public final class ConfigCompiler {
         return attempt(path, () -> new ChapCredentials(c.user(), secret));
     }
 
+    private static final String NOT_AN_INITIATOR =
+            "is not an iSCSI name nor an SRP initiator port identifier (0x and 32 hex digits)";
+
+    /** An initiator in access rules: an iSCSI name, or an SRP initiator port as {@code TransportId.Srp} names it. */
+    private static boolean validInitiator(String name) {
+        return IscsiNames.isValid(name)
+                || (name.startsWith("0x") && io.jtarget.scsi.TransportId.Srp.ofName(name) != null);
+    }
+
     private AccessConfig access(String path, ConfigDocument.Access a, Set<Integer> targetLuns) {
         if (a == null) {
             return AccessConfig.ANY;
         }
         boolean ok = true;
         for (int i = 0; i < a.initiators().size(); i++) {
-            if (!IscsiNames.isValid(a.initiators().get(i))) {
-                error(path + ".initiators[" + i + "]", "'" + a.initiators().get(i) + "' is not an iSCSI name");
+            if (!validInitiator(a.initiators().get(i))) {
+                error(path + ".initiators[" + i + "]", "'" + a.initiators().get(i) + "' " + NOT_AN_INITIATOR);
                 ok = false;
             }
         }
@@ -274,8 +283,8 @@ public final class ConfigCompiler {
         Map<String, Set<Integer>> mapped = new HashMap<>();
         for (Map.Entry<String, List<Integer>> e : a.mappedLuns().entrySet()) {
             String where = path + ".mapped-luns." + e.getKey();
-            if (!IscsiNames.isValid(e.getKey())) {
-                error(where, "'" + e.getKey() + "' is not an iSCSI name");
+            if (!validInitiator(e.getKey())) {
+                error(where, "'" + e.getKey() + "' " + NOT_AN_INITIATOR);
                 ok = false;
                 continue;
             }

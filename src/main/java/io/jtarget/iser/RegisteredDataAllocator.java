@@ -89,7 +89,7 @@ public final class RegisteredDataAllocator extends AbstractByteBufAllocator {
         return bounces.sum();
     }
 
-    void countBounce() {
+    public void countBounce() {
         bounces.increment();
     }
 
@@ -97,7 +97,7 @@ public final class RegisteredDataAllocator extends AbstractByteBufAllocator {
      * Where bytes {@code [index, index + length)} of {@code buf} lie in registered memory, or null
      * when they do not (a fallback buffer, a composite).
      */
-    static Placement placement(ByteBuf buf, int index, int length) {
+    public static Placement placement(ByteBuf buf, int index, int length) {
         RegisteredBuffer chunk = RegisteredBuffer.under(buf);
         if (chunk == null || buf.nioBufferCount() != 1 || length == 0) {
             return null;
@@ -111,5 +111,5 @@ public final class RegisteredDataAllocator extends AbstractByteBufAllocator {
     }
 
     /** A range of a registered chunk: what a work request's scatter/gather entry names. */
-    record Placement(RegisteredBuffer chunk, int offset) {}
+    public record Placement(RegisteredBuffer chunk, int offset) {}
 }

@@ -13,6 +13,7 @@ import io.jtarget.iscsi.session.SecurityPolicy;
 import io.jtarget.iscsi.session.Session;
 import io.jtarget.metrics.LoginStats;
 import io.jtarget.iser.IserPortal;
+import io.jtarget.srp.SrpTargetPort;
 import io.jtarget.rdma.RdmaException;
 import io.jtarget.registry.Registry;
 import io.jtarget.registry.RegistryException;
@@ -82,6 +83,8 @@ public final class IscsiServer implements AutoCloseable {
     private final StoreContext stores;
     /** iSER (RFC 7145) portals: RDMA CM listeners whose connections run the same protocol core. */
     private final List<IserPortal> iserPortals = new CopyOnWriteArrayList<>();
+    /** The SRP target port (T10 SRP-2), when --srp asked for one. */
+    private volatile SrpTargetPort srpPort;
     private boolean closed;
 
     private IscsiServer(EventLoopGroup loops, ExecutorService backendPool, Registry registry,
@@ -280,6 +283,38 @@ public final class IscsiServer implements AutoCloseable {
         return (a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress()) + ":" + a.getPort();
     }
 
+    /**
+     * Serves one target of the registry over SRP on {@code addresses} (RDMA/CM), closed with the server.
+     *
+     * @param targetName the target to export, or null for the first by name
+     * @throws PortalUnavailableException without RDMA (no rdma-core, no device for an address), or
+     *     when the target is not served
+     */
+    public synchronized SrpTargetPort addSrpPort(List<InetSocketAddress> addresses, String targetName) {
+        String option = "--srp " + String.join(" ", addresses.stream().map(IscsiServer::hostPort).toList());
+        if (!epoll) {
+            throw new PortalUnavailableException(option + ": RDMA needs the native epoll transport (Linux)");
+        }
+        if (srpPort != null) {
+            throw new IllegalStateException("the server has an SRP target port already");
+        }
+        if (targetName != null && registry.target(targetName) == null) {
+            throw new PortalUnavailableException("--srp-target " + targetName + ": no such target");
+        }
+        try {
+            srpPort = SrpTargetPort.open(addresses, loops, registry, targetName);
+        } catch (RdmaException e) {
+            throw new PortalUnavailableException(option + ": " + e.getMessage(), e);
+        }
+        return srpPort;
+    }
+
+    /** The SRP target port's addresses, as bound (empty without --srp). */
+    public List<InetSocketAddress> srpAddresses() {
+        SrpTargetPort srp = srpPort;
+        return srp == null ? List.of() : srp.localAddresses();
+    }
+
     /** The iSER portals' addresses, as bound. */
     public List<InetSocketAddress> iserAddresses() {
         return iserPortals.stream().map(IserPortal::localAddress).toList();
@@ -397,6 +432,10 @@ public final class IscsiServer implements AutoCloseable {
         channels.close().awaitUninterruptibly(deadline.remaining().toMillis(), TimeUnit.MILLISECONDS);
         // An iSER portal disconnects its connections and waits until each is released.
         iserPortals.forEach(IserPortal::close);
+        SrpTargetPort srp = srpPort;
+        if (srp != null) {
+            srp.close(); // disconnects its channels and waits until each is released
+        }
         // Draining: connections closed, outstanding commands complete or abort.
         boolean drained = deadline.waitFor(() -> context.sessions().size() == 0, timeout);
         if (!drained) {

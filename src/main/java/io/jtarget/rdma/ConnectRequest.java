@@ -56,12 +56,18 @@ public final class ConnectRequest {
         return remoteAddress;
     }
 
-    /** RDMA Reads the peer can serve for us at once (bounds our initiator depth). */
+    /**
+     * Responder resources as the CM reports them from our side: RDMA Reads the peer wants
+     * outstanding against us (its initiator depth; bounds our responder resources).
+     */
     public int responderResources() {
         return responderResources;
     }
 
-    /** RDMA Reads the peer wants outstanding against us (bounds our responder resources). */
+    /**
+     * Initiator depth as the CM reports it from our side: RDMA Reads the peer serves for us at once
+     * (its responder resources; bounds our initiator depth).
+     */
     public int initiatorDepth() {
         return initiatorDepth;
     }

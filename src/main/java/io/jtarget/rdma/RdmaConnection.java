@@ -435,11 +435,17 @@ public final class RdmaConnection {
                 });
     }
 
-    /** Accepts ({@code rdma_accept}) with our private data and RDMA Read depths; after {@link #setUp}. */
-    void accept(byte[] privateData, int peerResponderResources, int peerInitiatorDepth) throws RdmaException {
+    /**
+     * Accepts ({@code rdma_accept}) with our private data and RDMA Read depths; after {@link #setUp}.
+     * The connect request's values are already from our side (the IB CM swaps the peer's, see
+     * Linux's cm_format_req_event): {@code responderResources} is the peer's initiator depth (Reads
+     * it will send us), {@code initiatorDepth} the peer's responder resources (Reads we may send).
+     * Linux's SRP initiator offers 4 responder resources and an initiator depth of 0.
+     */
+    void accept(byte[] privateData, int responderResources, int initiatorDepth) throws RdmaException {
         withConnParam("rdma_accept", n.rdmaAccept, privateData,
-                Math.min(config.responderResources(), peerInitiatorDepth),
-                Math.min(config.initiatorDepth(), peerResponderResources));
+                Math.min(config.responderResources(), responderResources),
+                Math.min(config.initiatorDepth(), initiatorDepth));
     }
 
     /** Rejects a connect request ({@code rdma_reject} with private data) and releases; before accept. */

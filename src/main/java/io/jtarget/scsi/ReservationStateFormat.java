@@ -18,7 +18,10 @@ import java.util.List;
  * generation &lt;decimal&gt;
  * reservation &lt;type&gt; &lt;holder index or -1&gt;
  * registration &lt;key hex&gt; &lt;initiator name&gt; &lt;isid or -&gt; &lt;target port or -&gt; &lt;relative port id&gt;
+ * srp-registration &lt;key hex&gt; &lt;initiator port identifier, 32 hex digits&gt; &lt;target port or -&gt; &lt;relative port id&gt;
  * </pre>
+ *
+ * <p>An iSCSI registration keeps the line it always had, so files written before SRP read the same.
  */
 final class ReservationStateFormat {
     static final String MAGIC = "jtarget-pr 1";
@@ -53,9 +56,14 @@ final class ReservationStateFormat {
                         holderIndex = Integer.parseInt(f[2]);
                     }
                     case "registration" -> regs.add(new Registration(
-                            new TransportId(decode(f[2]), nullable(f[3])),
+                            new TransportId.Iscsi(decode(f[2]), nullable(f[3])),
                             nullable(f[4]),
                             Integer.parseInt(f[5]),
+                            Long.parseUnsignedLong(f[1], 16)));
+                    case "srp-registration" -> regs.add(new Registration(
+                            srpPort(f[2]),
+                            nullable(f[3]),
+                            Integer.parseInt(f[4]),
                             Long.parseUnsignedLong(f[1], 16)));
                     default -> throw new IOException(source + ": unknown record '" + f[0] + "'");
                 }
@@ -80,14 +88,27 @@ final class ReservationStateFormat {
         text.append("reservation ").append(state.type()).append(' ')
                 .append(state.holder() == null ? -1 : state.registrations().indexOf(state.holder())).append('\n');
         for (Registration r : state.registrations()) {
-            text.append("registration ")
-                    .append(Long.toHexString(r.key())).append(' ')
-                    .append(encode(r.initiator().initiatorName())).append(' ')
-                    .append(r.initiator().isid() == null ? NONE : r.initiator().isid()).append(' ')
-                    .append(r.targetPort() == null ? NONE : encode(r.targetPort())).append(' ')
+            switch (r.initiator()) {
+                case TransportId.Iscsi i -> text.append("registration ")
+                        .append(Long.toHexString(r.key())).append(' ')
+                        .append(encode(i.initiatorName())).append(' ')
+                        .append(i.isid() == null ? NONE : i.isid()).append(' ');
+                case TransportId.Srp s -> text.append("srp-registration ")
+                        .append(Long.toHexString(r.key())).append(' ')
+                        .append(s.initiatorName().substring(2)).append(' ');
+            }
+            text.append(r.targetPort() == null ? NONE : encode(r.targetPort())).append(' ')
                     .append(r.relativeTargetPortId()).append('\n');
         }
         return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static TransportId srpPort(String hex) {
+        TransportId.Srp port = TransportId.Srp.ofName(hex);
+        if (port == null) {
+            throw new IllegalArgumentException("not an SRP initiator port identifier: " + hex);
+        }
+        return port;
     }
 
     private static String nullable(String field) {

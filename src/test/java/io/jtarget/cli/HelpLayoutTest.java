@@ -17,6 +17,7 @@ class HelpLayoutTest {
     private static final int WIDTH = 80;
     /** A table row: two-space indent, a term, at least two spaces, its description. */
     private static final Pattern TABLE_ROW = Pattern.compile("^  (\\S+)( {2,})\\S");
+    private static final Pattern TERM_ALONE = Pattern.compile("^  \\S+$");
 
     @TestFactory
     Stream<DynamicTest> shouldFitEveryLineOfEveryCommandsHelpIn80Columns() {
@@ -38,7 +39,10 @@ class HelpLayoutTest {
         List<String> terms = new ArrayList<>();
         for (String line : lines.subList(heading + 1, lines.size())) {
             Matcher m = TABLE_ROW.matcher(line);
-            if (m.find()) {
+            if (TERM_ALONE.matcher(line).matches()) {
+                // A term wider than its column (rbd:POOL/IMAGE[@SNAP]): the description follows below.
+                terms.add(line.strip());
+            } else if (m.find()) {
                 terms.add(m.group(1));
                 descriptionColumns.add(m.end() - 1);
             } else if (line.startsWith(" ")) {

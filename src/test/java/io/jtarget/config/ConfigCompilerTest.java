@@ -121,6 +121,25 @@ class ConfigCompilerTest {
     }
 
     @Test
+    void shouldAdmitSrpInitiatorPortsByTheirIdentifier() throws Exception {
+        String yaml = """
+                portals: [127.0.0.1:3260]
+                targets:
+                  - name: iqn.2026-11.org.example:a
+                    access: {initiators: [iqn.1994-05.com.redhat:db1, "0x0000000000000000505400FFFE123456"]}
+                """;
+        {
+            var access = compile(yaml).targets().getFirst().access();
+            // The SRP port's name as the fabric gives it (TransportId.Srp.initiatorName: lower-case hex).
+            assertThat(access.allows("0x0000000000000000505400fffe123456", null)).isTrue();
+            assertThat(access.allows("0x0000000000000000505400fffe123457", null)).isFalse();
+        }
+        assertThat(errors(yaml.replace("0x0000000000000000505400FFFE123456", "0x1234")))
+                .containsExactly("targets[0].access.initiators[1]: '0x1234' is not an iSCSI name nor an SRP initiator"
+                        + " port identifier (0x and 32 hex digits)");
+    }
+
+    @Test
     void shouldMapLunsPerInitiatorOnlyToLunsTheTargetHas() throws Exception {
         String yaml = """
                 portals: [127.0.0.1:3260]

@@ -240,7 +240,7 @@ class PersistentReservationsTest {
 
     @Test
     void shouldRegisterEveryIsidOfInitiatorWhenSpecIPtNamesOnlyTheName() {
-        byte[] tid = new TransportId("iqn.2024-01.test:other", null).encode();
+        byte[] tid = new TransportId.Iscsi("iqn.2024-01.test:other", null).encode();
         assertThat(tid[0] & 0xC0).isZero();
         byte[] p = new byte[PROUT_BASIC_LENGTH + 4 + tid.length];
         System.arraycopy(params(0, 0x7777, PROUT_SPEC_I_PT), 0, p, 0, PROUT_BASIC_LENGTH);
@@ -270,9 +270,9 @@ class PersistentReservationsTest {
     void shouldParseBothTransportIdFormatsAndRejectBadOnes() {
         byte[] withIsid = TransportId.of(NEXUS).encode();
         assertThat(TransportId.parse(withIsid, 0, withIsid.length).id()).isEqualTo(TransportId.of(NEXUS));
-        assertThat(TransportId.of(NEXUS).isid()).isEqualTo("000000000001");
-        byte[] name = new TransportId("iqn.2024-01.test:init", null).encode();
-        assertThat(TransportId.parse(name, 0, name.length).id().isid()).isNull();
+        assertThat(((TransportId.Iscsi) TransportId.of(NEXUS)).isid()).isEqualTo("000000000001");
+        byte[] name = new TransportId.Iscsi("iqn.2024-01.test:init", null).encode();
+        assertThat(((TransportId.Iscsi) TransportId.parse(name, 0, name.length).id()).isid()).isNull();
         byte[] unterminated = name.clone();
         java.util.Arrays.fill(unterminated, 4, unterminated.length, (byte) 'a');
         assertThat(TransportId.parse(unterminated, 0, unterminated.length)).isNull();
@@ -288,15 +288,15 @@ class PersistentReservationsTest {
         assertThat(TransportId.parse(d, 0, d.length)).isNull();
         // The separator in either case, its last occurrence; the ISID lower-cased; none: the name alone.
         ItNexus upper = new ItNexus("iqn.2024-01.test:a,i,0xb,I,0X0000000000AB", NEXUS.targetPort(), 1);
-        assertThat(TransportId.of(upper)).isEqualTo(new TransportId("iqn.2024-01.test:a,i,0xb", "0000000000ab"));
+        assertThat(TransportId.of(upper)).isEqualTo(new TransportId.Iscsi("iqn.2024-01.test:a,i,0xb", "0000000000ab"));
         assertThat(TransportId.of(new ItNexus("iqn.2024-01.test:a", NEXUS.targetPort(), 1)))
-                .isEqualTo(new TransportId("iqn.2024-01.test:a", null));
+                .isEqualTo(new TransportId.Iscsi("iqn.2024-01.test:a", null));
         byte[] upperIsid = "iqn.x:y,I,0X0000000000AB".getBytes(StandardCharsets.UTF_8);
         byte[] e = new byte[4 + 28];
         e[0] = 0x45;
         Bytes.putU16(e, 2, 28);
         System.arraycopy(upperIsid, 0, e, 4, upperIsid.length);
-        assertThat(TransportId.parse(e, 0, e.length).id()).isEqualTo(new TransportId("iqn.x:y", "0000000000ab"));
+        assertThat(TransportId.parse(e, 0, e.length).id()).isEqualTo(new TransportId.Iscsi("iqn.x:y", "0000000000ab"));
         byte[] noIsid = e.clone();
         noIsid[0] = 0x45;
         byte[] bare = "iqn.x:y".getBytes(StandardCharsets.UTF_8);
@@ -585,7 +585,7 @@ class PersistentReservationsTest {
             int tidLength = (int) Bytes.u32(d, off + 20);
             TransportId.Parsed tid = TransportId.parse(d, off + 24, off + 24 + tidLength);
             seen.add(Long.toHexString(Bytes.u64(d, off)) + " holder=" + (d[off + 12] & FULL_R_HOLDER)
-                    + " port=" + Bytes.u16(d, off + 18) + " " + tid.id().initiatorName() + "," + tid.id().isid());
+                    + " port=" + Bytes.u16(d, off + 18) + " " + tid.id().initiatorName() + "," + ((TransportId.Iscsi) tid.id()).isid());
             off += 24 + tidLength;
         }
         assertThat(seen).containsExactly(

@@ -1,0 +1,552 @@
+package io.jtarget.srp;
+
+import io.jtarget.iscsi.session.LunAddressing;
+import io.jtarget.iser.RegisteredDataAllocator;
+import io.jtarget.rdma.RdmaBufferPool;
+import io.jtarget.rdma.RdmaConnection;
+import io.jtarget.rdma.RegisteredBuffer;
+import io.jtarget.rdma.SendChain;
+import io.jtarget.scsi.ScsiCommand;
+import io.jtarget.scsi.ScsiResponse;
+import io.jtarget.scsi.ScsiStatus;
+import io.jtarget.scsi.TaskAttribute;
+import io.jtarget.scsi.TaskManagementFunction;
+import io.jtarget.scsi.TaskManagementRequest;
+import io.jtarget.scsi.TaskManagementResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SRP RDMA channel (SRP-2 §4.2) of an I_T nexus: the IUs the initiator SENDs, the data moved by
+ * RDMA Read (Data-Out) and RDMA Write (Data-In), and the SRP_RSPs that return request-limit credits.
+ *
+ * <p>Its life is the RDMA connection's state machine, CONNECTING → LIVE → DISCONNECTING → DRAINING
+ * → RELEASED: every way out (SRP_I_LOGOUT, the initiator's CM disconnect, a failed work request, a
+ * protocol error, a SINGLE login of the same initiator port, the target removed, shutdown) is
+ * {@link RdmaConnection#disconnect}, and the layer drains the posted work requests before it
+ * releases the queue pair once. Every method runs on the connection's loop.
+ *
+ * <p>Credits: each SRP_CMD and SRP_TSK_MGMT uses one of the initiator's REQ_LIM credits, i.e. one
+ * of our posted receive buffers. The IU is parsed and copied out while the buffer is ours, so the
+ * buffer is posted again at once; the credit goes back in the next SRP_RSP's REQ_LIM_DELTA.
+ */
+final class SrpChannel implements RdmaConnection.Handler {
+    private static final Logger log = LoggerFactory.getLogger(SrpChannel.class);
+    /** Work requests per posted chain (the layer's chain length). */
+    private static final int CHAIN = SendChain.MAX_WRS;
+
+    private enum Stage { FETCHING_DATA_OUT, IN_CORE, RESPONDING }
+
+    /** One command or task management request while the channel has work for it. */
+    private static final class Task {
+        final int slot;
+        Stage stage;
+        long tag;
+        int lun;
+        byte[] cdb;
+        TaskAttribute attribute;
+        ScsiCommand.DataDirection direction;
+        SrpIu.Descriptor[] descriptors;
+        int expected;
+        /** Data-Out gathered by RDMA Read, or the core's Data-In. */
+        ByteBuf data;
+        RegisteredBuffer response;
+        ScsiResponse result;
+        /** A task management response code, or -1 for a command. */
+        int tmfCode = -1;
+
+        Task(int slot) {
+            this.slot = slot;
+            this.direction = ScsiCommand.DataDirection.NONE;
+        }
+
+        void clear() {
+            direction = ScsiCommand.DataDirection.NONE;
+            expected = 0;
+            cdb = null;
+            descriptors = null;
+            result = null;
+            tmfCode = -1;
+            if (data != null) {
+                data.release();
+                data = null;
+            }
+            if (response != null) {
+                response.release();
+                response = null;
+            }
+        }
+    }
+
+    private final SrpTargetPort port;
+    private final SrpNexus nexus;
+    private final RegisteredDataAllocator data;
+    private final RdmaBufferPool sendPool;
+    private final EventLoop loop;
+    private RdmaConnection connection;
+    private Task[] slots = new Task[0];
+    private int[] free = new int[0];
+    private int freeCount;
+    private final ArrayDeque<Task> waiting = new ArrayDeque<>();
+    private int creditsToReturn;
+    private long commands;
+    private int inCore;
+
+    SrpChannel(SrpTargetPort port, SrpNexus nexus, RegisteredDataAllocator data, RdmaBufferPool sendPool,
+            EventLoop loop, int initialSlots) {
+        this.port = port;
+        this.nexus = nexus;
+        this.data = data;
+        this.sendPool = sendPool;
+        this.loop = loop;
+        grow(initialSlots);
+    }
+
+    void attach(RdmaConnection connection) {
+        this.connection = connection;
+    }
+
+    RdmaConnection connection() {
+        return connection;
+    }
+
+    SrpNexus nexus() {
+        return nexus;
+    }
+
+    long commands() {
+        return commands;
+    }
+
+    int outstanding() {
+        return slots.length - freeCount;
+    }
+
+    // ------------------------------------------------------------------ receive
+
+    @Override
+    public void onEstablished(RdmaConnection c) {
+        log.debug("SRP channel {} of {} live", c.remoteAddress(), nexus);
+    }
+
+    @Override
+    public void onReceive(RdmaConnection c, RdmaConnection.Received message) {
+        MemorySegment iu = message.segment();
+        if (iu.byteSize() < 16) {
+            c.disconnect("SRP IU of " + iu.byteSize() + " bytes");
+            return;
+        }
+        switch (SrpIu.u8(iu, 0)) {
+            case SrpIu.CMD -> {
+                creditsToReturn++;
+                command(iu);
+            }
+            case SrpIu.TSK_MGMT -> {
+                creditsToReturn++;
+                taskManagement(iu);
+            }
+            case SrpIu.I_LOGOUT -> c.disconnect("initiator logout (SRP_I_LOGOUT)");
+            case SrpIu.CRED_RSP, SrpIu.AER_RSP -> { } // answers to requests this target never sends
+            default -> c.disconnect(String.format("unknown SRP IU opcode %02xh", SrpIu.u8(iu, 0)));
+        }
+    }
+
+    /** SRP_CMD (SRP-2 §5.8). */
+    private void command(MemorySegment iu) {
+        commands++;
+        Task t = take();
+        t.tag = iu.get(SrpIu.LONG, 8);
+        if (iu.byteSize() < SrpIu.CMD_HEADER_LENGTH) {
+            respondRefused(t);
+            return;
+        }
+        int formats = SrpIu.u8(iu, 5);
+        int outFormat = formats >>> 4;
+        int inFormat = formats & 0x0f;
+        int additionalCdb = SrpIu.u8(iu, 31) & 0xfc;
+        int descriptorsAt = SrpIu.CMD_HEADER_LENGTH + additionalCdb;
+        if (descriptorsAt > iu.byteSize()) {
+            respondRefused(t);
+            return;
+        }
+        t.lun = LunAddressing.decode(iu.get(SrpIu.LONG, 20));
+        t.cdb = iu.asSlice(32, 16 + additionalCdb).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        t.attribute = attribute(SrpIu.u8(iu, 29) & 0x07);
+        if (outFormat != SrpIu.FMT_NONE && inFormat != SrpIu.FMT_NONE) {
+            respondRefused(t); // bidirectional commands: not offered (no SCSI command of ours has two data phases)
+            return;
+        }
+        boolean write = outFormat != SrpIu.FMT_NONE;
+        int format = write ? outFormat : inFormat;
+        t.descriptors = SrpIu.descriptors(iu, format, descriptorsAt, SrpIu.u8(iu, write ? 6 : 7));
+        if (t.descriptors == null) {
+            respondRefused(t);
+            return;
+        }
+        long expected = 0;
+        for (SrpIu.Descriptor d : t.descriptors) {
+            expected += Integer.toUnsignedLong(d.length());
+        }
+        if (expected > Integer.MAX_VALUE) {
+            respondRefused(t);
+            return;
+        }
+        t.expected = (int) expected;
+        t.direction = format == SrpIu.FMT_NONE ? ScsiCommand.DataDirection.NONE
+                : write ? ScsiCommand.DataDirection.WRITE : ScsiCommand.DataDirection.READ;
+        if (write && t.expected > 0) {
+            t.data = data.registered(t.expected);
+            if (t.data == null) {
+                respondStatus(t, ScsiStatus.BUSY); // every registered chunk in use: the initiator retries
+                return;
+            }
+            t.stage = Stage.FETCHING_DATA_OUT;
+            fetchDataOut(t);
+        } else {
+            submit(t);
+        }
+    }
+
+    private static TaskAttribute attribute(int code) {
+        return switch (code) {
+            case 1 -> TaskAttribute.HEAD_OF_QUEUE;
+            case 2 -> TaskAttribute.ORDERED;
+            case 4 -> TaskAttribute.ACA;
+            default -> TaskAttribute.SIMPLE;
+        };
+    }
+
+    /** Data-Out: one RDMA Read per descriptor into the registered buffer, the last one signaled. */
+    private void fetchDataOut(Task t) {
+        if (connection.sendSlotsFree() < t.descriptors.length) {
+            waiting.add(t);
+            return;
+        }
+        RegisteredDataAllocator.Placement at = RegisteredDataAllocator.placement(t.data, 0, t.expected);
+        SendChain chain = connection.chain();
+        int offset = 0;
+        int last = lastNonEmpty(t.descriptors);
+        for (int i = 0; i <= last; i++) {
+            SrpIu.Descriptor d = t.descriptors[i];
+            if (d.length() == 0) {
+                continue;
+            }
+            if (chain.size() == CHAIN) {
+                if (!chain.post()) {
+                    connection.disconnect("posting RDMA Reads failed");
+                    return;
+                }
+                chain = connection.chain();
+            }
+            chain.add(at.chunk(), at.offset() + offset, d.length())
+                    .rdmaRead(d.address(), d.rkey(), t.slot, i == last ? SendChain.SIGNALED : 0);
+            offset += d.length();
+        }
+        if (!chain.post()) {
+            connection.disconnect("posting RDMA Reads failed");
+            return;
+        }
+        t.data.writerIndex(t.expected);
+    }
+
+    private static int lastNonEmpty(SrpIu.Descriptor[] descriptors) {
+        for (int i = descriptors.length - 1; i >= 0; i--) {
+            if (descriptors[i].length() != 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void submit(Task t) {
+        t.stage = Stage.IN_CORE;
+        inCore++;
+        ScsiCommand command = new ScsiCommand(nexus.itNexus(), t.lun, t.cdb, t.tag, t.attribute, t.direction,
+                t.expected, t.direction == ScsiCommand.DataDirection.WRITE ? t.data : null, data);
+        nexus.core().submit(command, response -> {
+            if (loop.inEventLoop()) {
+                completed(t, response);
+            } else {
+                loop.execute(() -> completed(t, response));
+            }
+        });
+    }
+
+    private void completed(Task t, ScsiResponse response) {
+        inCore--;
+        if (t.data != null) {
+            t.data.release(); // the Data-Out buffer: the core is done with it
+            t.data = null;
+        }
+        t.data = response.dataIn();
+        if (response.aborted() || !live()) {
+            release(t); // SAM-5 §7.2: an aborted task gets no response; a closing channel sends nothing
+            return;
+        }
+        t.result = response;
+        respond(t);
+    }
+
+    /** SRP_TSK_MGMT (SRP-2 §5.7) through the core's task management. */
+    private void taskManagement(MemorySegment iu) {
+        Task t = take();
+        t.tag = iu.get(SrpIu.LONG, 8);
+        if (iu.byteSize() < SrpIu.TSK_MGMT_LENGTH) {
+            respondRefused(t);
+            return;
+        }
+        int lun = LunAddressing.decode(iu.get(SrpIu.LONG, 20));
+        long taskTag = iu.get(SrpIu.LONG, 32);
+        TaskManagementFunction function = switch (SrpIu.u8(iu, 30)) {
+            case 0x01 -> TaskManagementFunction.ABORT_TASK;
+            case 0x02 -> TaskManagementFunction.ABORT_TASK_SET;
+            case 0x04 -> TaskManagementFunction.CLEAR_TASK_SET;
+            case 0x08 -> TaskManagementFunction.LOGICAL_UNIT_RESET;
+            case 0x40 -> TaskManagementFunction.CLEAR_ACA;
+            default -> null;
+        };
+        if (function == null) {
+            t.tmfCode = SrpIu.TMF_NOT_SUPPORTED;
+            respond(t);
+            return;
+        }
+        t.stage = Stage.IN_CORE;
+        inCore++;
+        nexus.core().taskManagement(new TaskManagementRequest(nexus.itNexus(), lun, function, taskTag),
+                r -> loop.execute(() -> taskManagementDone(t, r)));
+    }
+
+    private void taskManagementDone(Task t, TaskManagementResponse r) {
+        inCore--;
+        if (!live()) {
+            release(t);
+            return;
+        }
+        // As Linux's ib_srpt maps them: done → complete, rejected → not supported, anything else → failed.
+        t.tmfCode = switch (r) {
+            case FUNCTION_COMPLETE, FUNCTION_SUCCEEDED -> SrpIu.TMF_COMPLETE;
+            case FUNCTION_REJECTED -> SrpIu.TMF_NOT_SUPPORTED;
+            default -> SrpIu.TMF_FAILED;
+        };
+        respond(t);
+    }
+
+    // ------------------------------------------------------------------ respond
+
+    /** A command the fabric refuses before the core: CHECK CONDITION, INVALID FIELD IN COMMAND INFORMATION UNIT. */
+    private void respondRefused(Task t) {
+        t.result = ScsiResponse.checkCondition(SrpIu.invalidFieldInIu(), 0);
+        respond(t);
+    }
+
+    private void respondStatus(Task t, int status) {
+        t.result = new ScsiResponse(status, null, null, 0, false);
+        respond(t);
+    }
+
+    /** Data-In by RDMA Write (chained), then the SRP_RSP SEND, signaled: one completion per command. */
+    private void respond(Task t) {
+        t.stage = Stage.RESPONDING;
+        if (!live()) {
+            release(t);
+            return;
+        }
+        ScsiResponse r = t.result;
+        int sent = 0;
+        RegisteredDataAllocator.Placement at = null;
+        if (r != null && r.dataIn() != null && t.direction == ScsiCommand.DataDirection.READ) {
+            sent = Math.min(r.dataIn().readableBytes(), t.expected);
+            if (sent > 0) {
+                at = RegisteredDataAllocator.placement(r.dataIn(), r.dataIn().readerIndex(), sent);
+                if (at == null) {
+                    at = bounce(t, sent);
+                    if (at == null) {
+                        t.result = new ScsiResponse(ScsiStatus.BUSY, null, null, 0, false);
+                        sent = 0;
+                    }
+                }
+            }
+        }
+        int writes = sent == 0 ? 0 : t.descriptors.length;
+        if (connection.sendSlotsFree() < writes + 1 || (t.response == null && (t.response = sendPool.allocate()) == null)) {
+            waiting.add(t); // retried when send slots or send buffers come back
+            return;
+        }
+        SendChain chain = connection.chain();
+        int offset = 0;
+        for (int i = 0; i < writes && offset < sent; i++) {
+            SrpIu.Descriptor d = t.descriptors[i];
+            int n = Math.min(d.length(), sent - offset);
+            if (n == 0) {
+                continue;
+            }
+            if (chain.size() == CHAIN) {
+                if (!chain.post()) {
+                    connection.disconnect("posting RDMA Writes failed");
+                    return;
+                }
+                chain = connection.chain();
+            }
+            chain.add(at.chunk(), at.offset() + offset, n).rdmaWrite(d.address(), d.rkey(), t.slot, 0);
+            offset += n;
+        }
+        int length = encodeResponse(t, sent);
+        if (chain.size() == CHAIN) {
+            if (!chain.post()) {
+                connection.disconnect("posting RDMA Writes failed");
+                return;
+            }
+            chain = connection.chain();
+        }
+        chain.add(t.response, 0, length).send(t.slot, SendChain.SIGNALED | SendChain.SOLICITED);
+        if (!chain.post()) {
+            connection.disconnect("posting SRP_RSP failed");
+        }
+    }
+
+    /** Data-In the core produced outside registered memory: copied through a registered chunk (rare). */
+    private RegisteredDataAllocator.Placement bounce(Task t, int length) {
+        ByteBuf copy = data.registered(length);
+        if (copy == null) {
+            return null;
+        }
+        data.countBounce();
+        copy.writeBytes(t.data, t.data.readerIndex(), length);
+        t.data.release();
+        t.data = copy;
+        t.result = new ScsiResponse(t.result.status(), t.result.sense(), copy, t.result.commandTransferLength(), false);
+        return RegisteredDataAllocator.placement(copy, 0, length);
+    }
+
+    /** SRP_RSP with status, sense, residuals (SRP-2 §5.9) and the credits returned since the last one. */
+    private int encodeResponse(Task t, int sent) {
+        int delta = creditsToReturn;
+        creditsToReturn = 0;
+        MemorySegment m = t.response.segment();
+        if (t.tmfCode >= 0) {
+            return SrpIu.response(m, t.tag, delta, ScsiStatus.GOOD, 0, 0, 0, null, t.tmfCode);
+        }
+        ScsiResponse r = t.result;
+        int flags = 0;
+        int outResidual = 0;
+        int inResidual = 0;
+        int wanted = r.commandTransferLength();
+        if (t.direction == ScsiCommand.DataDirection.READ) {
+            if (wanted > t.expected) {
+                flags |= SrpIu.RSP_FLAG_DIOVER;
+                inResidual = wanted - t.expected;
+            } else if (sent < t.expected) {
+                flags |= SrpIu.RSP_FLAG_DIUNDER;
+                inResidual = t.expected - sent;
+            }
+        } else if (t.direction == ScsiCommand.DataDirection.WRITE && r.status() == ScsiStatus.GOOD) {
+            if (wanted > t.expected) {
+                flags |= SrpIu.RSP_FLAG_DOOVER;
+                outResidual = wanted - t.expected;
+            } else if (wanted < t.expected) {
+                flags |= SrpIu.RSP_FLAG_DOUNDER;
+                outResidual = t.expected - wanted;
+            }
+        }
+        byte[] sense = r.sense();
+        if (sense != null && SrpIu.RSP_HEADER_LENGTH + sense.length > t.response.capacity()) {
+            sense = Arrays.copyOf(sense, t.response.capacity() - SrpIu.RSP_HEADER_LENGTH);
+        }
+        return SrpIu.response(m, t.tag, delta, r.status(), flags, outResidual, inResidual, sense, -1);
+    }
+
+    // ------------------------------------------------------------------ completions and the way out
+
+    @Override
+    public void onSendCompleted(RdmaConnection c, long cookie, int status) {
+        Task t = slots[(int) cookie];
+        if (status != 0) {
+            if (t.stage == Stage.FETCHING_DATA_OUT || t.stage == Stage.RESPONDING) {
+                release(t);
+            }
+            c.disconnect("work request failed (ibv_wc_status " + status + ")");
+            return;
+        }
+        if (t.stage == Stage.FETCHING_DATA_OUT) {
+            submit(t);
+        } else {
+            release(t);
+        }
+        retryWaiting();
+    }
+
+    @Override
+    public void onWritable(RdmaConnection c) {
+        retryWaiting();
+    }
+
+    private void retryWaiting() {
+        int n = waiting.size();
+        while (n-- > 0 && live()) {
+            Task t = waiting.poll();
+            if (t.stage == Stage.FETCHING_DATA_OUT) {
+                fetchDataOut(t);
+            } else {
+                respond(t);
+            }
+            if (waiting.peekLast() == t) {
+                break; // still no room: wait for the next completion
+            }
+        }
+    }
+
+    @Override
+    public void onDisconnecting(RdmaConnection c, String reason) {
+        log.info("SRP channel {} of {} disconnecting: {}", c.remoteAddress(), nexus, reason);
+        for (Task t : waiting) {
+            release(t); // never posted
+        }
+        waiting.clear();
+        port.channelClosing(this);
+    }
+
+    @Override
+    public void onReleased(RdmaConnection c) {
+        log.info("SRP channel {} of {} released ({} commands; {} still with the SCSI core)", c.remoteAddress(),
+                nexus, commands, inCore);
+        port.channelReleased(this);
+    }
+
+    private boolean live() {
+        RdmaConnection.State s = connection.state();
+        return s == RdmaConnection.State.LIVE || s == RdmaConnection.State.CONNECTING;
+    }
+
+    // ------------------------------------------------------------------ task slots (cookies)
+
+    private Task take() {
+        if (freeCount == 0) {
+            grow(Math.max(16, slots.length));
+        }
+        Task t = slots[free[--freeCount]];
+        t.stage = null;
+        return t;
+    }
+
+    private void release(Task t) {
+        t.clear();
+        t.stage = null;
+        free[freeCount++] = t.slot;
+    }
+
+    private void grow(int more) {
+        int old = slots.length;
+        slots = Arrays.copyOf(slots, old + more);
+        int[] f = Arrays.copyOf(free, old + more);
+        for (int i = old; i < old + more; i++) {
+            slots[i] = new Task(i);
+            f[freeCount++] = i;
+        }
+        free = f;
+    }
+}
