@@ -36,6 +36,9 @@ mkfs_write_verify "$disk" 64
 
 log "a live resize: LIO's dev_size grows the backing file and READ CAPACITY follows"
 echo 268435456 > "$pre/attrib/dev_size" || fail "growing dev_size to 256 MiB was refused"
+# With nl_reply_supported=-1 the kernel sends the reconfiguration event without waiting for the
+# handler's reply (target_core_user's tcmu_wait_genl_cmd_reply): jtarget resizes a moment later.
+retry 10 grep -q "/pre: .*: resized to 268435456 bytes" "$JLOG" || fail "jtarget did not resize the device within 10 s"
 [ "$(stat -c %s /tmp/tcmu-pre.img)" = 268435456 ] || fail "the backing file did not grow to 256 MiB"
 sg_turs "$disk" > /dev/null 2>&1 || true # takes the CAPACITY DATA HAS CHANGED unit attention
 sg_readcap "$disk" | grep -q "Device size: 268435456 bytes" || fail "READ CAPACITY after the resize: $(sg_readcap "$disk" 2>&1 | tail -2)"
