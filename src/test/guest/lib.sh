@@ -110,6 +110,13 @@ jtarget_run() {
   fi
   log "jtarget serving"
 }
+# jtarget_cli ARGS...: runs a jtarget client command in the foreground (e.g. `session list
+# --data-dir DIR` against a server started with --data-dir DIR)
+jtarget_cli() {
+  # shellcheck disable=SC2086 # JTARGET_GUEST_JAVA_OPTS is a list of options
+  "$(java_home)/bin/java" $JTARGET_GUEST_JAVA_OPTS --enable-native-access=ALL-UNNAMED -jar target/jtarget.jar "$@"
+}
+
 _jtarget_ready() {
   kill -0 "$JTARGET_PID" 2>/dev/null || { tail -n 20 "$1" >&2; fail "jtarget exited while starting"; }
   [ "$(grep -c 'jtarget is serving' "$1")" -gt "$2" ]

@@ -1,6 +1,7 @@
 # The reference for srp-jtarget: the same steps against LIO's SRP target (ib_srpt) in the same
 # guest: add_target over RDMA/CM, the disk appears, mkfs.ext4, 64 MiB written, remounted and
-# verified; READ FULL STATUS shows the SRP TransportID; the remote port is deleted.
+# verified; READ FULL STATUS shows the SRP TransportID; after a SCSI host reset ib_srp logs in
+# again and the disk is served; the remote port is deleted.
 . src/test/guest/lib.sh
 . src/test/guest/lib-srp.sh
 srp_require_rdma
@@ -29,5 +30,7 @@ sg_persist -n -i -s "$disk" > "$GUEST_RUN/full-status" 2>&1 || fail "READ FULL S
 cat "$GUEST_RUN/full-status"
 grep -qi "rdma" "$GUEST_RUN/full-status" || fail "LIO's READ FULL STATUS shows no SRP TransportID"
 sg_persist -n -o -G -K 0x5151 -S 0 "$disk" >/dev/null || fail "sg_persist unregister (LIO) failed"
+sg_reset -H "$disk" > /dev/null 2>&1 || fail "sg_reset -H $disk (LIO) failed"
+retry 90 dd if="$disk" of=/dev/null bs=1M count=4 iflag=direct status=none || fail "$disk (LIO) is not served after the host reset"
 srp_logout_all || fail "the SRP remote port did not go away"
 exit 0

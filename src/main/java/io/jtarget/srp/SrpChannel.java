@@ -18,6 +18,7 @@ import io.netty.channel.EventLoop;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,14 +32,28 @@ import org.slf4j.LoggerFactory;
  * {@link RdmaConnection#disconnect}, and the layer drains the posted work requests before it
  * releases the queue pair once. Every method runs on the connection's loop.
  *
+ * <p>When the target ends a live channel (the operator drops the session, the target is removed,
+ * the server shuts down, a SINGLE login of the same initiator port, a protocol error) it first
+ * sends SRP_T_LOGOUT with the reason (SRP-2), then disconnects once that SEND completed.
+ *
  * <p>Credits: each SRP_CMD and SRP_TSK_MGMT uses one of the initiator's REQ_LIM credits, i.e. one
  * of our posted receive buffers. The IU is parsed and copied out while the buffer is ours, so the
- * buffer is posted again at once; the credit goes back in the next SRP_RSP's REQ_LIM_DELTA.
+ * buffer is posted again at once; the credit goes back in the next SRP_RSP's REQ_LIM_DELTA. Every
+ * IU that takes a credit is answered by an SRP_RSP (an aborted command's credit rides on the next
+ * one), so no credit is ever stranded and the target has no need for SRP_CRED_REQ.
+ *
+ * <p>Immediate data (granted at login when the initiator asks and its IUs fit our receive
+ * buffers): a write's Data-Out arrives inside the SRP_CMD, at the offset the login agreed on, and
+ * is copied out of the receive buffer instead of fetched by RDMA Read: one round trip fewer.
  */
 final class SrpChannel implements RdmaConnection.Handler {
     private static final Logger log = LoggerFactory.getLogger(SrpChannel.class);
     /** Work requests per posted chain (the layer's chain length). */
     private static final int CHAIN = SendChain.MAX_WRS;
+    /** The cookie of the SRP_T_LOGOUT SEND (task slots are small non-negative numbers). */
+    private static final long LOGOUT_COOKIE = Long.MAX_VALUE;
+    /** How long a target logout waits for its SEND to complete before it disconnects anyway. */
+    static final long LOGOUT_GRACE_MILLIS = 2000;
 
     private enum Stage { FETCHING_DATA_OUT, IN_CORE, RESPONDING }
 
@@ -88,6 +103,8 @@ final class SrpChannel implements RdmaConnection.Handler {
     private final RegisteredDataAllocator data;
     private final RdmaBufferPool sendPool;
     private final EventLoop loop;
+    /** Where immediate data starts in an SRP_CMD, or 0 when this channel did not grant it. */
+    private final int immediateDataOffset;
     private RdmaConnection connection;
     private Task[] slots = new Task[0];
     private int[] free = new int[0];
@@ -95,15 +112,20 @@ final class SrpChannel implements RdmaConnection.Handler {
     private final ArrayDeque<Task> waiting = new ArrayDeque<>();
     private int creditsToReturn;
     private long commands;
+    private long immediateCommands;
     private int inCore;
+    /** Why the target logs out, once SRP_T_LOGOUT is posted (null before). */
+    private String logoutReason;
+    private RegisteredBuffer logoutIu;
 
     SrpChannel(SrpTargetPort port, SrpNexus nexus, RegisteredDataAllocator data, RdmaBufferPool sendPool,
-            EventLoop loop, int initialSlots) {
+            EventLoop loop, int initialSlots, int immediateDataOffset) {
         this.port = port;
         this.nexus = nexus;
         this.data = data;
         this.sendPool = sendPool;
         this.loop = loop;
+        this.immediateDataOffset = immediateDataOffset;
         grow(initialSlots);
     }
 
@@ -123,6 +145,14 @@ final class SrpChannel implements RdmaConnection.Handler {
         return commands;
     }
 
+    long immediateCommands() {
+        return immediateCommands;
+    }
+
+    boolean loggedOut() {
+        return logoutReason != null;
+    }
+
     int outstanding() {
         return slots.length - freeCount;
     }
@@ -138,7 +168,7 @@ final class SrpChannel implements RdmaConnection.Handler {
     public void onReceive(RdmaConnection c, RdmaConnection.Received message) {
         MemorySegment iu = message.segment();
         if (iu.byteSize() < 16) {
-            c.disconnect("SRP IU of " + iu.byteSize() + " bytes");
+            logout(SrpIu.T_LOGOUT_INVALID_IU_LENGTH, "SRP IU of " + iu.byteSize() + " bytes");
             return;
         }
         switch (SrpIu.u8(iu, 0)) {
@@ -152,7 +182,8 @@ final class SrpChannel implements RdmaConnection.Handler {
             }
             case SrpIu.I_LOGOUT -> c.disconnect("initiator logout (SRP_I_LOGOUT)");
             case SrpIu.CRED_RSP, SrpIu.AER_RSP -> { } // answers to requests this target never sends
-            default -> c.disconnect(String.format("unknown SRP IU opcode %02xh", SrpIu.u8(iu, 0)));
+            default -> logout(SrpIu.T_LOGOUT_INVALID_IU_TYPE,
+                    String.format("unknown SRP IU opcode %02xh", SrpIu.u8(iu, 0)));
         }
     }
 
@@ -179,6 +210,10 @@ final class SrpChannel implements RdmaConnection.Handler {
         t.attribute = attribute(SrpIu.u8(iu, 29) & 0x07);
         if (outFormat != SrpIu.FMT_NONE && inFormat != SrpIu.FMT_NONE) {
             respondRefused(t); // bidirectional commands: not offered (no SCSI command of ours has two data phases)
+            return;
+        }
+        if (outFormat == SrpIu.FMT_IMMEDIATE) {
+            immediate(t, iu, descriptorsAt);
             return;
         }
         boolean write = outFormat != SrpIu.FMT_NONE;
@@ -210,6 +245,28 @@ final class SrpChannel implements RdmaConnection.Handler {
         } else {
             submit(t);
         }
+    }
+
+    /** A write whose Data-Out came inside the SRP_CMD: copied out of the receive buffer, then to the core. */
+    private void immediate(Task t, MemorySegment iu, int descriptorAt) {
+        int length = immediateDataOffset == 0 ? -1 : SrpIu.immediateLength(iu, descriptorAt, immediateDataOffset);
+        if (length < 0) {
+            respondRefused(t); // not granted at login, or the data is not where the descriptor says
+            return;
+        }
+        t.descriptors = new SrpIu.Descriptor[0];
+        t.expected = length;
+        t.direction = ScsiCommand.DataDirection.WRITE;
+        if (length > 0) {
+            t.data = data.registered(length);
+            if (t.data == null) {
+                respondStatus(t, ScsiStatus.BUSY);
+                return;
+            }
+            t.data.writeBytes(iu.asSlice(immediateDataOffset, length).asByteBuffer());
+        }
+        immediateCommands++;
+        submit(t);
     }
 
     private static TaskAttribute attribute(int code) {
@@ -462,8 +519,46 @@ final class SrpChannel implements RdmaConnection.Handler {
 
     // ------------------------------------------------------------------ completions and the way out
 
+    /**
+     * The target ends this channel: SRP_T_LOGOUT with {@code reason}, then the disconnect once it
+     * is sent (at once when the channel is not live or nothing is left to send it with). Any
+     * thread; a second call changes nothing.
+     */
+    void logout(int reason, String why) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> logout(reason, why));
+            return;
+        }
+        if (connection == null || logoutReason != null) {
+            return;
+        }
+        if (connection.state() != RdmaConnection.State.LIVE || connection.sendSlotsFree() < 1
+                || (logoutIu = sendPool.allocate()) == null) {
+            connection.disconnect(why);
+            return;
+        }
+        logoutReason = why;
+        int length = SrpIu.targetLogout(logoutIu.segment(), 0, reason);
+        SendChain chain = connection.chain();
+        chain.add(logoutIu, 0, length).send(LOGOUT_COOKIE, SendChain.SIGNALED | SendChain.SOLICITED);
+        if (!chain.post()) {
+            connection.disconnect(why);
+            return;
+        }
+        log.debug("SRP channel {} of {}: SRP_T_LOGOUT (reason {}) sent: {}", connection.remoteAddress(), nexus,
+                reason, why);
+        RdmaConnection c = connection;
+        loop.schedule(() -> c.disconnect(why), LOGOUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void onSendCompleted(RdmaConnection c, long cookie, int status) {
+        if (cookie == LOGOUT_COOKIE) {
+            logoutIu.release();
+            logoutIu = null;
+            c.disconnect(logoutReason + (status == 0 ? " (after SRP_T_LOGOUT)" : ""));
+            return;
+        }
         Task t = slots[(int) cookie];
         if (status != 0) {
             if (t.stage == Stage.FETCHING_DATA_OUT || t.stage == Stage.RESPONDING) {
@@ -512,8 +607,8 @@ final class SrpChannel implements RdmaConnection.Handler {
 
     @Override
     public void onReleased(RdmaConnection c) {
-        log.info("SRP channel {} of {} released ({} commands; {} still with the SCSI core)", c.remoteAddress(),
-                nexus, commands, inCore);
+        log.info("SRP channel {} of {} released ({} commands, {} with immediate data; {} still with the SCSI core)",
+                c.remoteAddress(), nexus, commands, immediateCommands, inCore);
         port.channelReleased(this);
     }
 

@@ -41,6 +41,10 @@ final class SrpIu {
     static final int RSP_NO_CHANNELS = 0;
     static final int RSP_TERMINATED = 1;
     static final int RSP_MAINTAINED = 2;
+    /** LOGIN_REQ flag: the initiator asks to send immediate data (SRP-2; Linux SRP_IMMED_REQUESTED). */
+    static final int IMMEDIATE_REQUESTED = 0x80;
+    /** LOGIN_RSP flag: the target takes immediate data (Linux SRP_LOGIN_RSP_IMMED_SUPP). */
+    static final int RSP_IMMEDIATE_SUPPORTED = 0x80;
 
     // LOGIN_REJ reasons (SRP-2 Table 11).
     static final int REJ_UNABLE_ESTABLISH_CHANNEL = 0x00010000;
@@ -68,6 +72,15 @@ final class SrpIu {
     static final int TSK_MGMT_LENGTH = 48;
     static final int LOGIN_RSP_LENGTH = 52;
     static final int LOGIN_REJ_LENGTH = 32;
+    static final int T_LOGOUT_LENGTH = 16;
+    /** The immediate data buffer descriptor: just the data length (SRP-2; Linux struct srp_imm_buf). */
+    static final int IMMEDIATE_DESCRIPTOR_LENGTH = 4;
+
+    // SRP_T_LOGOUT reason codes (SRP-2).
+    static final int T_LOGOUT_NO_REASON = 0;
+    static final int T_LOGOUT_INVALID_IU_TYPE = 2;
+    static final int T_LOGOUT_MULTICHANNEL_ACTION = 4;
+    static final int T_LOGOUT_INVALID_IU_LENGTH = 8;
     /** The RDMA/CM variant of SRP_LOGIN_REQ (Linux struct srp_login_req_rdma): 56 bytes, the IB CM limit. */
     static final int LOGIN_REQ_RDMA_LENGTH = 56;
 
@@ -83,9 +96,11 @@ final class SrpIu {
      * The RDMA/CM login request (what ib_srp puts in the CM private data instead of an SRP_LOGIN_REQ
      * IU): tag 0, buffer formats 8, flags 10, opcode 11, requested IT IU length 12, initiator port
      * identifier 16, target port identifier 32, immediate data offset 48.
+     *
+     * @param immediateDataOffset where immediate data starts in an SRP_CMD, 0 unless requested
      */
     record LoginRequest(long tag, int requestedItIuLength, int bufferFormats, int flags, byte[] initiatorPortId,
-            byte[] targetPortId) {
+            byte[] targetPortId, int immediateDataOffset) {
         /** null when the bytes are not a login request. */
         static LoginRequest parse(byte[] d) {
             if (d == null || d.length < LOGIN_REQ_RDMA_LENGTH || (d[11] & 0xff) != LOGIN_REQ) {
@@ -96,8 +111,10 @@ final class SrpIu {
             byte[] target = new byte[16];
             System.arraycopy(d, 16, initiator, 0, 16);
             System.arraycopy(d, 32, target, 0, 16);
-            return new LoginRequest(m.get(LONG, 0), m.get(INT, 12), m.get(SHORT, 8) & 0xffff, d[10] & 0xff,
-                    initiator, target);
+            int flags = d[10] & 0xff;
+            int immediate = (flags & IMMEDIATE_REQUESTED) != 0 ? m.get(SHORT, 48) & 0xffff : 0;
+            return new LoginRequest(m.get(LONG, 0), m.get(INT, 12), m.get(SHORT, 8) & 0xffff, flags, initiator,
+                    target, immediate);
         }
 
         int multiChannelAction() {
@@ -128,6 +145,18 @@ final class SrpIu {
         m.set(LONG, 8, tag);
         m.set(SHORT, 24, (short) (BUF_FORMAT_DIRECT | BUF_FORMAT_INDIRECT));
         return d;
+    }
+
+    /**
+     * SRP_T_LOGOUT (SRP-2): the target ends the channel and says why; no response follows
+     * and the initiator returns no credit for it.
+     */
+    static int targetLogout(MemorySegment m, long tag, int reason) {
+        m.asSlice(0, T_LOGOUT_LENGTH).fill((byte) 0);
+        m.set(ValueLayout.JAVA_BYTE, 0, (byte) T_LOGOUT);
+        m.set(INT, 4, reason);
+        m.set(LONG, 8, tag);
+        return T_LOGOUT_LENGTH;
     }
 
     /** One direct data buffer descriptor (SRP-2 §5.2.2.1): the initiator's virtual address, R_Key, length. */
@@ -174,6 +203,22 @@ final class SrpIu {
                 return null;
             }
         }
+    }
+
+    /**
+     * The length of an SRP_CMD's immediate Data-Out (descriptor format 3, as Linux's ib_srp sends
+     * writes up to its max_imm_data): the descriptor at {@code at} holds the length; the data starts
+     * at the immediate data offset the login agreed on, whatever the CDB length.
+     *
+     * @return the length, or -1 when the descriptor or the data lies outside the received IU or the
+     *     two overlap
+     */
+    static int immediateLength(MemorySegment iu, int at, int dataOffset) {
+        if (dataOffset < at + IMMEDIATE_DESCRIPTOR_LENGTH || at + IMMEDIATE_DESCRIPTOR_LENGTH > iu.byteSize()) {
+            return -1;
+        }
+        long length = Integer.toUnsignedLong(iu.get(INT, at));
+        return dataOffset + length > iu.byteSize() ? -1 : (int) length;
     }
 
     private static Descriptor direct(MemorySegment iu, long at) {

@@ -27,6 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +53,12 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
     /** Largest initiator-to-target IU we take: an SRP_CMD with 255 indirect descriptors and a 16-byte extra CDB. */
     static final int MAX_IT_IU = SrpIu.CMD_HEADER_LENGTH + 16 + SrpIu.INDIRECT_HEADER_LENGTH
             + 255 * SrpIu.DIRECT_DESCRIPTOR_LENGTH;
+    /**
+     * Largest initiator-to-target IU we take when immediate data is granted: ib_srp asks for its
+     * immediate data offset (68) plus max_imm_data (8 KiB by default); an initiator asking for more
+     * gets no immediate data (it sizes its IUs by its own request, not by our answer).
+     */
+    static final int MAX_IMMEDIATE_IT_IU = 16 * 1024 + 128;
     /** Largest target-to-initiator IU we send: SRP_RSP with response data and 252 bytes of sense, rounded. */
     static final int MAX_TI_IU = 512;
     static final int SEND_BUFFERS_PER_DEVICE = 4096;
@@ -65,6 +74,8 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
     private final Map<TransportId, SrpNexus> nexuses = new ConcurrentHashMap<>();
     private final Map<SrpChannel, CompletableFuture<Void>> channels = new ConcurrentHashMap<>();
     private final LongAdder commands = new LongAdder();
+    private final LongAdder immediateCommands = new LongAdder();
+    private final LongAdder targetLogouts = new LongAdder();
     private final LongAdder released = new LongAdder();
     private volatile boolean closed;
     private final RdmaConnectionConfig config = new RdmaConnectionConfig(4 * CREDITS + 16, CREDITS + 2, MAX_IT_IU, 2,
@@ -148,6 +159,7 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
             return;
         }
         String targetPort = targetPortName(login.targetPortId());
+        int immediateOffset = immediateDataOffset(login);
         // SRP-2 §5.6.2: SINGLE ends the initiator port's other channels (a new nexus); MULTI joins them.
         int rspFlags = SrpIu.RSP_NO_CHANNELS;
         SrpNexus nexus = nexuses.get(initiator);
@@ -158,7 +170,7 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
                 nexus.core().nexusLost(nexus.itNexus());
             }
             for (SrpChannel old : nexus.channels()) {
-                old.connection().disconnect("a SINGLE login of the same initiator port");
+                old.logout(SrpIu.T_LOGOUT_MULTICHANNEL_ACTION, "a SINGLE login of the same initiator port");
             }
             rspFlags = SrpIu.RSP_TERMINATED;
             nexus = null;
@@ -176,7 +188,8 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
                     target.core().nexusEstablished(made.itNexus());
                 }
             }
-            SrpChannel candidate = new SrpChannel(this, nexus, data, sendPool, request.loop(), CREDITS);
+            SrpChannel candidate = new SrpChannel(this, nexus, data, sendPool, request.loop(), CREDITS,
+                    immediateOffset);
             if (nexus.add(candidate)) {
                 channel = candidate;
             } else {
@@ -184,11 +197,15 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
                 nexus = null;
             }
         }
-        int maxItIu = Math.min(login.requestedItIuLength(), MAX_IT_IU);
+        int maxItIu = immediateOffset != 0 ? login.requestedItIuLength()
+                : Math.min(login.requestedItIuLength(), MAX_IT_IU);
+        if (immediateOffset != 0) {
+            rspFlags |= SrpIu.RSP_IMMEDIATE_SUPPORTED;
+        }
         RdmaConnection connection;
         channels.put(channel, new CompletableFuture<>());
         try {
-            connection = request.accept(config, channel,
+            connection = request.accept(config.withRecv(config.recvQueueDepth(), maxItIu), channel,
                     SrpIu.loginResponse(login.tag(), CREDITS, maxItIu, MAX_TI_IU, rspFlags));
         } catch (RdmaException e) {
             log.warn("SRP login from {} could not be accepted: {}", request.remoteAddress(), e.getMessage());
@@ -197,8 +214,9 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
             return;
         }
         channel.attach(connection);
-        log.info("SRP login of {} from {} accepted ({} channel(s) on its nexus, IT IU {} bytes)",
-                initiator.initiatorName(), request.remoteAddress(), nexus.channels().size(), maxItIu);
+        log.info("SRP login of {} from {} accepted ({} channel(s) on its nexus, IT IU {} bytes, {})",
+                initiator.initiatorName(), request.remoteAddress(), nexus.channels().size(), maxItIu,
+                immediateOffset != 0 ? "immediate data at offset " + immediateOffset : "no immediate data");
     }
 
     private int refusal(SrpIu.LoginRequest login, ConnectRequest request, ServedTarget target,
@@ -220,6 +238,17 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
             return SrpIu.REJ_UNABLE_ESTABLISH_CHANNEL;
         }
         return 0;
+    }
+
+    /**
+     * The immediate data offset to grant (0: none): the initiator asked, the offset leaves room for
+     * the SRP_CMD header, and its IUs fit the receive buffers we are willing to post.
+     */
+    static int immediateDataOffset(SrpIu.LoginRequest login) {
+        int offset = login.immediateDataOffset();
+        boolean fits = login.requestedItIuLength() <= MAX_IMMEDIATE_IT_IU
+                && offset < login.requestedItIuLength();
+        return offset >= SrpIu.CMD_HEADER_LENGTH && fits ? offset : 0;
     }
 
     /** The device's node GUID twice (ib_srpt's target port identifier), or null when unknown. */
@@ -259,6 +288,10 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
     /** A channel's queue pair is destroyed (once): its memory is free. */
     void channelReleased(SrpChannel channel) {
         commands.add(channel.commands());
+        immediateCommands.add(channel.immediateCommands());
+        if (channel.loggedOut()) {
+            targetLogouts.increment();
+        }
         released.increment();
         CompletableFuture<Void> done = channels.remove(channel);
         if (done != null) {
@@ -298,7 +331,7 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
         channels.forEach((channel, done) -> {
             if (channel.nexus().target() == target && channel.connection() != null) {
                 ends.add(done);
-                channel.connection().disconnect("target " + target.name() + " removed");
+                channel.logout(SrpIu.T_LOGOUT_NO_REASON, "target " + target.name() + " removed");
             }
         });
         return CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new));
@@ -323,7 +356,7 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
     public boolean dropSession(String id) {
         for (SrpNexus nexus : nexuses.values()) {
             if (sessionId(nexus).equals(id)) {
-                nexus.channels().forEach(c -> c.connection().disconnect("session dropped by the operator"));
+                nexus.channels().forEach(c -> c.logout(SrpIu.T_LOGOUT_NO_REASON, "session dropped by the operator"));
                 return true;
             }
         }
@@ -349,10 +382,29 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
         return allocators.get(device);
     }
 
-    /** Disconnects every channel, waits for each release, then frees the device resources. */
+    /**
+     * Logs out every channel (SRP_T_LOGOUT, then the disconnect), waits for each release, then
+     * closes the listeners and frees the device resources. Not on an event loop.
+     */
     @Override
     public void close() {
         closed = true;
+        List<CompletableFuture<Void>> ends = new ArrayList<>();
+        channels.forEach((channel, done) -> {
+            ends.add(done);
+            channel.logout(SrpIu.T_LOGOUT_NO_REASON, "the SRP target port is closing");
+        });
+        try {
+            CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new))
+                    .get(DRAIN_TIMEOUT_MILLIS + 2 * SrpChannel.LOGOUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("SRP target port: {} channel(s) not released after their logout; closing them",
+                    channels.size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.warn("SRP target port: waiting for its channels failed: {}", e.getCause().toString());
+        }
         for (RdmaListener listener : listeners) {
             try {
                 listener.close();
@@ -363,7 +415,8 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
         if (listeners.isEmpty()) {
             return; // it never listened
         }
-        log.info("SRP target port: {} channels released", released.sum());
+        log.info("SRP target port: {} channels released ({} after SRP_T_LOGOUT); {} commands with immediate data",
+                released.sum(), targetLogouts.sum(), immediateCommands.sum());
         log.info("SRP target port closed: {} SCSI commands; {}", commands.sum(), releasedCounters());
     }
 }

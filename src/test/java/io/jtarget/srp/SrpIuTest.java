@@ -98,7 +98,8 @@ class SrpIuTest {
         assertThat(SrpIu.descriptors(cmd, SrpIu.FMT_INDIRECT, 48, 2)).as("table beyond the IU's count: external")
                 .isNull();
         assertThat(SrpIu.descriptors(cmd.asSlice(0, 48 + 20 + 16), SrpIu.FMT_INDIRECT, 48, 3)).as("truncated").isNull();
-        assertThat(SrpIu.descriptors(cmd, SrpIu.FMT_IMMEDIATE, 48, 1)).as("immediate data is not offered").isNull();
+        assertThat(SrpIu.descriptors(cmd, SrpIu.FMT_IMMEDIATE, 48, 1)).as("immediate data has no RDMA descriptor")
+                .isNull();
         assertThat(SrpIu.descriptors(cmd, SrpIu.FMT_NONE, 48, 0)).isEmpty();
     }
 
@@ -130,5 +131,58 @@ class SrpIuTest {
         byte[] id = HexFormat.of().parseHex("5254000000000001525400000000000" + "1");
         assertThat(SrpTargetPort.targetPortName(id)).isEqualTo("srp,0x52540000000000015254000000000001");
         assertThat(SrpTargetPort.MAX_IT_IU).as("255 descriptors and an extra CDB fit").isEqualTo(48 + 16 + 20 + 4080);
+    }
+
+    /** ib_srp's login when it wants immediate data: SRP_IMMED_REQUESTED and its offset (68) at byte 48. */
+    static byte[] loginWithImmediateData(int itIuLength, int offset) {
+        byte[] d = loginRequest(SrpIu.IMMEDIATE_REQUESTED | SrpIu.MULTICHANNEL_SINGLE, itIuLength);
+        MemorySegment.ofArray(d).set(SrpIu.SHORT, 48, (short) offset);
+        return d;
+    }
+
+    @Test
+    void shouldGrantImmediateDataOnlyWhereTheInitiatorsIusFitOurReceiveBuffers() {
+        SrpIu.LoginRequest linux = SrpIu.LoginRequest.parse(loginWithImmediateData(68 + 8192, 68));
+        assertThat(linux.immediateDataOffset()).isEqualTo(68);
+        assertThat(SrpTargetPort.immediateDataOffset(linux)).as("ib_srp's default max_imm_data").isEqualTo(68);
+
+        byte[] notRequested = loginWithImmediateData(8260, 68);
+        notRequested[10] = 0;
+        assertThat(SrpIu.LoginRequest.parse(notRequested).immediateDataOffset()).as("the flag is off").isZero();
+        assertThat(SrpTargetPort.immediateDataOffset(SrpIu.LoginRequest.parse(loginWithImmediateData(68 + 128 * 1024,
+                68)))).as("IUs larger than we post").isZero();
+        assertThat(SrpTargetPort.immediateDataOffset(SrpIu.LoginRequest.parse(loginWithImmediateData(8260, 20))))
+                .as("an offset inside the SRP_CMD header").isZero();
+        assertThat(SrpTargetPort.immediateDataOffset(SrpIu.LoginRequest.parse(loginWithImmediateData(8260, 9000))))
+                .as("an offset beyond the IU").isZero();
+    }
+
+    @Test
+    void shouldFindImmediateDataWhereTheLoginSaidEvenWithAnAdditionalCdb() {
+        // ib_srp: the descriptor (a 4-byte length) follows the CDB and any additional CDB; the data
+        // is sent by a second SGE, at the fixed offset 68.
+        byte[] iu = new byte[68 + 4096];
+        MemorySegment m = MemorySegment.ofArray(iu);
+        m.set(SrpIu.INT, 48, 4096);
+        assertThat(SrpIu.immediateLength(m, 48, 68)).isEqualTo(4096);
+        m.set(SrpIu.INT, 64, 512);
+        assertThat(SrpIu.immediateLength(m.asSlice(0, 68 + 512), 64, 68)).as("after a 16-byte additional CDB")
+                .isEqualTo(512);
+        assertThat(SrpIu.immediateLength(m.asSlice(0, 68 + 4000), 48, 68)).as("less data received than described")
+                .isEqualTo(-1);
+        m.set(SrpIu.INT, 48, -1);
+        assertThat(SrpIu.immediateLength(m, 48, 68)).as("a length near 4 GiB").isEqualTo(-1);
+        assertThat(SrpIu.immediateLength(m, 66, 68)).as("descriptor overlapping the data").isEqualTo(-1);
+    }
+
+    @Test
+    void shouldWriteTheTargetLogoutAsLinuxReadsIt() {
+        MemorySegment m = MemorySegment.ofArray(new byte[64]);
+        m.fill((byte) 0x5a);
+        assertThat(SrpIu.targetLogout(m, 0x77, SrpIu.T_LOGOUT_MULTICHANNEL_ACTION)).isEqualTo(16);
+        assertThat(SrpIu.u8(m, 0)).as("opcode").isEqualTo(0x80);
+        assertThat(SrpIu.u8(m, 1)).as("no solicited notification bits").isZero();
+        assertThat(m.get(SrpIu.INT, 4)).as("reason").isEqualTo(4);
+        assertThat(m.get(SrpIu.LONG, 8)).isEqualTo(0x77);
     }
 }
