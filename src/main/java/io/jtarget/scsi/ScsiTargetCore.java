@@ -2,8 +2,10 @@ package io.jtarget.scsi;
 
 import io.jtarget.config.IscsiNameFolding;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,7 +43,21 @@ public final class ScsiTargetCore implements AutoCloseable {
     private final CommandTable commands;
     private final CopyTargets copyTargets;
     /** I_T nexuses that were lost; their next establishment reports I_T NEXUS LOSS OCCURRED. */
-    private final Set<ItNexus> lostNexuses = ConcurrentHashMap.newKeySet();
+    /**
+     * Nexuses lost lately: one that comes back is told I_T NEXUS LOSS OCCURRED (SAM-5 §6.3.4).
+     * Bounded, oldest forgotten first, so that initiators that never return (a new ISID for every
+     * session of a monitoring probe) cannot grow it without end; a forgotten one that does return
+     * is told POWER ON, RESET, OR BUS DEVICE RESET OCCURRED, which also says its state is gone.
+     */
+    private final Set<ItNexus> lostNexuses = Collections.synchronizedSet(Collections.newSetFromMap(
+            new LinkedHashMap<>(64, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<ItNexus, Boolean> eldest) {
+                    return size() > LOST_NEXUSES_REMEMBERED;
+                }
+            }));
+    /** How many lost nexuses {@link #lostNexuses} remembers. */
+    static final int LOST_NEXUSES_REMEMBERED = 4096;
     /** I_T nexuses established and not lost: the ones a LU added later must tell about itself. */
     private final Set<ItNexus> nexuses = ConcurrentHashMap.newKeySet();
     /** The target's ports by relative target port identifier (SAM-5 §4.7: one per iSCSI portal group). */

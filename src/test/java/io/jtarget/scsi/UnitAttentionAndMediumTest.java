@@ -50,6 +50,25 @@ class UnitAttentionAndMediumTest {
     }
 
     @Test
+    void shouldRememberOnlyTheLatestLostNexusesSoThatProbesWithNewIsidsCannotGrowItForever() {
+        ItNexus first = new ItNexus("iqn.x,i,0x10", Harness.NEXUS.targetPort(), 1);
+        h.core.nexusEstablished(first);
+        h.core.nexusLost(first);
+        ItNexus last = null;
+        for (int i = 0; i < ScsiTargetCore.LOST_NEXUSES_REMEMBERED; i++) {
+            last = new ItNexus("iqn.probe,i,0x" + Integer.toHexString(0x100000 + i), Harness.NEXUS.targetPort(), 1);
+            h.core.nexusEstablished(last);
+            h.core.nexusLost(last);
+        }
+        h.core.nexusEstablished(first);
+        assertThat(Harness.sense(h.run(first, Cdbs.testUnitReady()))).as("forgotten: still told its state is gone")
+                .isEqualTo(Harness.expected(SenseReason.POWER_ON_RESET_OR_BUS_DEVICE_RESET));
+        h.core.nexusEstablished(last);
+        assertThat(Harness.sense(h.run(last, Cdbs.testUnitReady())))
+                .isEqualTo(Harness.expected(SenseReason.I_T_NEXUS_LOSS_OCCURRED));
+    }
+
+    @Test
     void shouldRegisterNexusNeverEstablishedOnItsFirstCommand() {
         ItNexus unannounced = new ItNexus("iqn.x,i,0x4", Harness.NEXUS.targetPort(), 1);
         assertThat(Harness.sense(h.run(unannounced, Cdbs.testUnitReady())))
