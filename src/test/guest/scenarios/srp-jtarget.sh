@@ -5,7 +5,8 @@
 # gets SRP_T_LOGOUT before its disconnect and ib_srp logs in again by itself, as it does after a
 # SCSI host reset (sg_reset -H: a SINGLE login of the same initiator port); the remote port is
 # deleted mid-I/O and every channel of jtarget drains and is released. Reports the RDMA layer's work
-# requests, completions and verbs calls per SCSI command.
+# requests, completions and verbs calls per SCSI command. Last, the target is removed while ib_srp is
+# logged in: SRP_T_LOGOUT on each channel, and its logins are refused from then on.
 . src/test/guest/lib.sh
 . src/test/guest/lib-srp.sh
 srp_require_rdma
@@ -74,6 +75,19 @@ channels=$(grep -c "SRP login of 0x.* accepted" "$log")
 retry 60 sh -c "[ \$(grep -c 'SRP channel .* released' '$log') -ge $channels ]" \
   || fail "jtarget released $(grep -c 'SRP channel .* released' "$log") of $channels SRP channels"
 grep -q "SRP I_T nexus 0x.* ended" "$log" || fail "the SRP I_T nexus did not end"
+
+# the target removed while ib_srp is logged in: each channel gets SRP_T_LOGOUT and is released;
+# ib_srp's attempts to log in again are rejected (nothing left to export)
+srp_login "$port"
+srp_disk > /dev/null || exit 1
+channels=$(grep -c "SRP login of 0x.* accepted" "$log")
+logouts=$(dmesg | grep -c "Got target logout request")
+jtarget_cli target remove --data-dir "$data_dir" "$iqn" > /dev/null || fail "target remove $iqn failed"
+retry 60 sh -c "[ \$(grep -c 'SRP channel .* released' '$log') -ge $channels ]" \
+  || fail "jtarget released $(grep -c 'SRP channel .* released' "$log") of $channels SRP channels after the target was removed"
+[ "$(dmesg | grep -c 'Got target logout request')" -gt "$logouts" ] || fail "no SRP_T_LOGOUT when the target was removed"
+retry 60 grep -q "SRP login of 0x.* rejected" "$log" || fail "ib_srp's login to a removed target was not rejected"
+srp_logout_all || fail "the SRP remote port did not go away"
 jtarget_stop
 grep -q "SRP target port: $channels channels released" "$log" || fail "not every channel was released exactly once: $(grep 'channels released' "$log")"
 immediate=$(sed -n 's/.* \([0-9]*\) commands with immediate data.*/\1/p' "$log" | tail -1)
