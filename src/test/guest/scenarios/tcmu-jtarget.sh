@@ -1,8 +1,8 @@
 # jtarget as LIO's user backstore handler (TCMU), beside iSCSI in one process (`serve --tcmu`): a
-# device that exists before it starts is found; a device added while it runs is served before
-# LIO's enable returns; both exported through LIO's loopback fabric (a local SCSI disk) and LIO's
-# iSCSI fabric (kernel initiator) carry ext4 with 64 MiB written and verified; a file-backed
-# device grows live (the file and READ CAPACITY follow LIO's dev_size); a RAM device's size change is
+# device that exists before it starts is found (with a store flag after a semicolon: ;wt); a device
+# added while it runs is served before LIO's enable returns; both exported through LIO's loopback
+# fabric (a local SCSI disk) and LIO's iSCSI fabric (kernel initiator) carry ext4 with 64 MiB
+# written and verified; a file-backed device grows live (the file and READ CAPACITY follow LIO's dev_size); a RAM device's size change is
 # refused and an equal one accepted; a removed device is drained and closed.
 . src/test/guest/lib-tcmu.sh
 JLOG=$GUEST_OUT/$GUEST_SCENARIO-jtarget.log
@@ -12,9 +12,11 @@ at_exit tcmu_release_rings
 lio_load
 
 log "a user backstore before the handler runs (no netlink reply wanted: nl_reply_supported=-1)"
-pre=$(lio_user pre 128 "jtarget/file:/tmp/tcmu-pre.img,nl_reply_supported=-1") || exit 1
+pre=$(lio_user pre 128 "jtarget/file:/tmp/tcmu-pre.img;wt,nl_reply_supported=-1") || exit 1
 jtarget_start --tcmu --listen 127.0.0.1:3270 --lun ram:16M
 grep -q "serving uio.*/pre: jtarget/file" "$JLOG" || fail "the existing device is not served"
+grep -q "serving uio.*/pre: .* from file:/tmp/tcmu-pre.img (write-through)" "$JLOG" \
+  || fail "the ;wt flag of dev_config was not applied: $(grep 'serving uio' "$JLOG" | head -1)"
 [ "$(stat -c %s /tmp/tcmu-pre.img)" = 134217728 ] || fail "the backing file was not created at LIO's dev_size"
 
 log "tcm_loop: a local SCSI disk"

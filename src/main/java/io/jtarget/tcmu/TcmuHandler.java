@@ -245,7 +245,7 @@ public final class TcmuHandler implements AutoCloseable {
     private CompletableFuture<Integer> open(UioDevice uio) {
         BackingSpecParser.ParsedLun parsed;
         try {
-            parsed = BackingSpecParser.parseLun(uio.config());
+            parsed = BackingSpecParser.parseLun(uio.lunSpec());
         } catch (IllegalArgumentException e) {
             log.error("{}: bad configuration: {}", uio, e.getMessage());
             return CompletableFuture.completedFuture(-Posix.EINVAL);

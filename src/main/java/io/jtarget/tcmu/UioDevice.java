@@ -125,6 +125,15 @@ record UioDevice(int minor, int hbaId, String deviceName, String handler, String
         }
     }
 
+    /**
+     * The {@code --lun} spec this device's configuration names. LIO splits its control string at
+     * commas ({@code dev_config=...,dev_size=...}), so a store's flags follow semicolons there
+     * ({@code jtarget/file:/srv/disk.img;wt}), the way tcmu-runner's handlers take their options.
+     */
+    String lunSpec() {
+        return config.replace(';', ',');
+    }
+
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "uio%d (%s/%s: %s/%s)", minor, "user_" + hbaId, deviceName, handler, config);

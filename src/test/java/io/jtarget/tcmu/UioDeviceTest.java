@@ -23,6 +23,10 @@ class UioDeviceTest {
         assertThat(d.namesHandler("jtarget")).isTrue();
         assertThat(d.devicePath()).hasToString("/dev/uio3");
 
+        assertThat(d.lunSpec()).isEqualTo("file:/srv/a/b.img:1G");
+        assertThat(UioDevice.parse(3, "tcm-user/7/disk0/jtarget/file:/srv/a.img;wt;ro").orElseThrow().lunSpec())
+                .as("flags after semicolons: LIO splits dev_config at commas").isEqualTo("file:/srv/a.img,wt,ro");
+
         UioDevice runner = UioDevice.parse(1, "tcm-user/1/x/qcow//tmp/a.qcow2").orElseThrow();
         assertThat(runner.handler()).isEqualTo("qcow");
         assertThat(runner.namesHandler("jtarget")).isFalse();
