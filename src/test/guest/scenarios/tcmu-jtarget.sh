@@ -2,8 +2,9 @@
 # device that exists before it starts is found (with a store flag after a semicolon: ;wt); a device
 # added while it runs is served before LIO's enable returns; both exported through LIO's loopback
 # fabric (a local SCSI disk) and LIO's iSCSI fabric (kernel initiator) carry ext4 with 64 MiB
-# written and verified; a file-backed device grows live (the file and READ CAPACITY follow LIO's dev_size); a RAM device's size change is
-# refused and an equal one accepted; a removed device is drained and closed.
+# written and verified; a file-backed device grows live (the file and READ CAPACITY follow LIO's
+# dev_size); a RAM device's size change is refused and an equal one accepted; a removed device is
+# drained and closed.
 . src/test/guest/lib-tcmu.sh
 JLOG=$GUEST_OUT/$GUEST_SCENARIO-jtarget.log
 IQN=iqn.2026-12.io.jtarget.test:tcmu
