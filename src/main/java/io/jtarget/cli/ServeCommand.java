@@ -5,7 +5,6 @@ import io.jtarget.admin.ChangeRefused;
 import io.jtarget.admin.Management;
 import io.jtarget.admin.ManagementRoutes;
 import io.jtarget.backstore.BackingSpec;
-import io.jtarget.backstore.rbd.RbdStore;
 import io.jtarget.admin.StatsRoutes;
 import io.jtarget.config.AccessConfig;
 import io.jtarget.config.AddressRange;
@@ -42,7 +41,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +52,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
@@ -131,21 +130,8 @@ public final class ServeCommand implements Callable<Integer> {
                     + "below); repeat for more, numbered from 0 in order.")
     List<String> luns = new ArrayList<>();
 
-    @Option(names = "--ceph-conf", paramLabel = "FILE",
-            description = "ceph.conf of the cluster of rbd: LUNs (default: $CEPH_CONF, else /etc/ceph/ceph.conf).")
-    Path cephConf;
-
-    @Option(names = "--ceph-id", paramLabel = "NAME",
-            description = "cephx client id of rbd: LUNs, without 'client.' (default: admin).")
-    String cephId;
-
-    @Option(names = "--ceph-keyring", paramLabel = "FILE",
-            description = "Keyring with the client's key (default: the ceph.conf's keyring setting).")
-    Path cephKeyring;
-
-    @Option(names = "--io-timeout", paramLabel = "SECONDS", defaultValue = "20",
-            description = "A remote store's (rbd) I/O that takes longer fails with a timeout sense (default: ${DEFAULT-VALUE}).")
-    int ioTimeout;
+    @Mixin
+    StoreOptions storeOptions = new StoreOptions();
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DEFAULT_DATA_DIR,
             description = "Serve as a service from DIR: what is served comes from DIR/jtarget.yaml (created from "
@@ -593,17 +579,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** How stores reach their cluster: runtime options, given on every start (also with --data-dir). */
     private StoreSettings storeSettings() {
-        Map<String, String> storeOptions = new HashMap<>();
-        if (cephConf != null) {
-            storeOptions.put(RbdStore.CONF, cephConf.toString());
-        }
-        if (cephId != null) {
-            storeOptions.put(RbdStore.ID, cephId.startsWith("client.") ? cephId.substring("client.".length()) : cephId);
-        }
-        if (cephKeyring != null) {
-            storeOptions.put(RbdStore.KEYRING, cephKeyring.toString());
-        }
-        return new StoreSettings(storeOptions, Duration.ofSeconds(positive("--io-timeout", ioTimeout, false)));
+        return storeOptions.settings(spec.commandLine());
     }
 
     /** One scope's CHAP from its options; messages name the option, never the secret. */

@@ -2,6 +2,7 @@ package io.jtarget.cli;
 
 import io.jtarget.backstore.FairQueueExecutor;
 import io.jtarget.backstore.StoreContext;
+import io.jtarget.config.StoreSettings;
 import io.jtarget.tcmu.TcmuHandler;
 import io.jtarget.tcmu.TcmuUnavailableException;
 import io.netty.channel.EventLoopGroup;
@@ -19,6 +20,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
@@ -28,10 +30,12 @@ import sun.misc.Signal;
         name = "tcmu",
         mixinStandardHelpOptions = true,
         description = {
-            "Serve LIO's user-space backstores (TCMU) whose configuration string names jtarget, until SIGTERM",
-            "or Ctrl-C: dev_config=jtarget/ram:1G, jtarget/file:/srv/disk.img[:SIZE][,wt][,ro].",
-            "Devices that exist are served at once; devices added, reconfigured and removed later are followed.",
-            "Needs root and the target_core_user kernel module."
+            "Serve LIO's user-space backstores (TCMU) whose configuration string names",
+            "jtarget, until SIGTERM or Ctrl-C: dev_config=jtarget/ram:1G,",
+            "jtarget/file:/srv/disk.img[:SIZE];wt, jtarget/rbd:POOL/IMAGE (store flags",
+            "follow semicolons: LIO splits its control string at commas).",
+            "Devices that exist are served at once; devices added, reconfigured and",
+            "removed later are followed. Needs root and the target_core_user module."
         },
         sortOptions = false)
 public final class TcmuCommand implements Callable<Integer> {
@@ -47,12 +51,16 @@ public final class TcmuCommand implements Callable<Integer> {
             description = "Threads for blocking file I/O (default: ${DEFAULT-VALUE}).")
     int backendThreads;
 
+    @Mixin
+    StoreOptions storeOptions = new StoreOptions();
+
     @Override
     public Integer call() throws Exception {
         if (eventLoops < 0 || backendThreads < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--event-loops must be 0 or more and --backend-threads at least 1");
         }
+        StoreSettings settings = storeOptions.settings(spec.commandLine());
         PrintWriter err = spec.commandLine().getErr();
         if (!Epoll.isAvailable()) {
             err.println("jtarget: TCMU needs the native epoll transport: " + Epoll.unavailabilityCause());
@@ -64,7 +72,8 @@ public final class TcmuCommand implements Callable<Integer> {
         ExecutorService pool = new ThreadPoolExecutor(backendThreads, backendThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new DefaultThreadFactory("jtarget-io", true));
         try {
-            TcmuHandler handler = startHandler(loops, StoreContext.of(FairQueueExecutor.over(pool)), err);
+            TcmuHandler handler = startHandler(loops,
+                    new StoreContext(FairQueueExecutor.over(pool), settings.options(), settings.ioTimeout()), err);
             if (handler == null) {
                 return 1;
             }

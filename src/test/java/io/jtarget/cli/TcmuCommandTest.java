@@ -54,4 +54,18 @@ class TcmuCommandTest {
         assertThat(cli.execute("tcmu", "--backend-threads", "0")).isEqualTo(Main.EXIT_USAGE);
         assertThat(err.toString()).contains("--backend-threads");
     }
+
+    @Test
+    void takesTheStoreOptionsServeTakesSoThatRbdDevicesReachTheirCluster() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        assertThat(cli.execute("tcmu", "--io-timeout", "0")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err.toString()).contains("--io-timeout: must be at least 1, got 0");
+        StringWriter help = new StringWriter();
+        cli.setOut(new PrintWriter(help, true));
+        cli.execute("tcmu", "--help");
+        assertThat(help.toString()).contains("--ceph-conf=FILE", "--ceph-id=NAME", "--ceph-keyring=FILE",
+                "--io-timeout=SECONDS", "file:/srv/disk.img[:SIZE];wt");
+    }
 }
