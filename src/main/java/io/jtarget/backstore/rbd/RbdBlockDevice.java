@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -707,31 +708,32 @@ public final class RbdBlockDevice implements BlockDevice {
         dispatcher.execute(this, this::reconnect, e -> LOG.error("{}: cannot schedule a reconnect", describe(), e));
     }
 
-    /** On the backend pool: replace the dead handles, retrying until it works or the device closes. */
+    /**
+     * On the backend pool: one attempt to replace the dead handles. A failed attempt schedules the
+     * next one instead of sleeping, so a cluster that stays away holds no backend thread between
+     * attempts (other LUNs share those threads); attempts stop when the device closes.
+     */
     private void reconnect() {
-        while (!closed) {
-            Handles old = handles;
-            try {
-                awaitSubmitters();
-                Handles fresh = connect();
-                handles = fresh;
-                if (old != null) {
-                    closeHandles(old);
-                }
-                fenced = false;
-                LOG.info("{}: reconnected to the cluster; LUN ready", describe());
-                refreshSize();
-                return;
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("{}: reconnect failed ({}); retrying in {} s", describe(), e.getMessage(),
-                        RECONNECT_INTERVAL.toSeconds());
+        if (closed) {
+            return;
+        }
+        Handles old = handles;
+        try {
+            awaitSubmitters();
+            Handles fresh = connect();
+            handles = fresh;
+            if (old != null) {
+                closeHandles(old);
             }
-            try {
-                TimeUnit.MILLISECONDS.sleep(RECONNECT_INTERVAL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            fenced = false;
+            LOG.info("{}: reconnected to the cluster; LUN ready", describe());
+            refreshSize();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: reconnect failed ({}); retrying in {} s", describe(), e.getMessage(),
+                    RECONNECT_INTERVAL.toSeconds());
+            CompletableFuture.delayedExecutor(RECONNECT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS).execute(
+                    () -> dispatcher.execute(this, this::reconnect,
+                            error -> LOG.error("{}: cannot schedule a reconnect", describe(), error)));
         }
     }
 
