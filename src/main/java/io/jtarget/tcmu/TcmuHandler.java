@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -200,8 +201,8 @@ public final class TcmuHandler implements AutoCloseable {
                     status, uio));
             case TcmuAbi.CMD_REMOVED_DEVICE -> remove(uio).thenAccept(v -> reply(TcmuAbi.CMD_REMOVED_DEVICE_DONE,
                     deviceId, 0, uio));
-            case TcmuAbi.CMD_RECONFIG_DEVICE -> reply(TcmuAbi.CMD_RECONFIG_DEVICE_DONE, deviceId, reconfigure(uio, m),
-                    uio);
+            case TcmuAbi.CMD_RECONFIG_DEVICE -> offLoop(uio, () -> CompletableFuture.completedFuture(reconfigure(uio, m)))
+                    .thenAccept(status -> reply(TcmuAbi.CMD_RECONFIG_DEVICE_DONE, deviceId, status, uio));
             default -> log.debug("TCMU netlink: ignoring command {}", m.command());
         }
     }
@@ -242,7 +243,31 @@ public final class TcmuHandler implements AutoCloseable {
         return mine;
     }
 
+    /**
+     * Runs {@code work} on the backend pool: opening or resizing a store may block (a file created
+     * and sized and fsynced, an RBD image's cluster reached), and the loop that reads netlink also
+     * serves rings and, under {@code serve --tcmu}, iSCSI connections. Completes with its status, or
+     * -EBUSY when the pool refuses the work.
+     */
+    private CompletableFuture<Integer> offLoop(UioDevice uio, Callable<CompletableFuture<Integer>> work) {
+        CompletableFuture<CompletableFuture<Integer>> started = new CompletableFuture<>();
+        stores.dispatcher().execute(uio, () -> {
+            try {
+                started.complete(work.call());
+            } catch (Exception | Error e) {
+                log.error("{}: {}", uio, e.toString());
+                started.complete(CompletableFuture.completedFuture(-Posix.EINVAL));
+            }
+        }, error -> started.complete(CompletableFuture.completedFuture(-Posix.EBUSY)));
+        return started.thenCompose(status -> status);
+    }
+
     private CompletableFuture<Integer> open(UioDevice uio) {
+        return offLoop(uio, () -> openNow(uio));
+    }
+
+    /** {@link #open} on the backend pool: the store, the logical unit, the ring; then served on a loop. */
+    private CompletableFuture<Integer> openNow(UioDevice uio) {
         BackingSpecParser.ParsedLun parsed;
         try {
             parsed = BackingSpecParser.parseLun(uio.lunSpec());
@@ -390,7 +415,7 @@ public final class TcmuHandler implements AutoCloseable {
         return 0;
     }
 
-    /** A live resize to {@code bytes} (a rare administrative event: the store's resize may touch the disk). */
+    /** A live resize to {@code bytes}, on the backend pool (the store may touch the disk or its cluster). */
     private int resize(UioDevice uio, TcmuDevice device, long bytes) {
         BlockDevice store = device.unit().device();
         if (bytes <= 0 || bytes % store.blockSize() != 0) {
