@@ -2,7 +2,7 @@
 # device that exists before it starts is found (with a store flag after a semicolon: ;wt); a device
 # added while it runs is served before LIO's enable returns; both exported through LIO's loopback
 # fabric (a local SCSI disk) and LIO's iSCSI fabric (kernel initiator) carry ext4 with 64 MiB
-# written and verified; a file-backed device grows live (the file and READ CAPACITY follow LIO's
+# written and verified, counted in serve's /metrics; a file-backed device grows live (the file and READ CAPACITY follow LIO's
 # dev_size); a RAM device's size change is refused and an equal one accepted; a removed device is
 # drained and closed.
 . src/test/guest/lib-tcmu.sh
@@ -14,7 +14,7 @@ lio_load
 
 log "a user backstore before the handler runs (no netlink reply wanted: nl_reply_supported=-1)"
 pre=$(lio_user pre 128 "jtarget/file:/tmp/tcmu-pre.img;wt,nl_reply_supported=-1") || exit 1
-jtarget_start --tcmu --listen 127.0.0.1:3270 --lun ram:16M
+jtarget_start --tcmu --listen 127.0.0.1:3270 --lun ram:16M --metrics 127.0.0.1:9570
 grep -q "serving uio.*/pre: jtarget/file" "$JLOG" || fail "the existing device is not served"
 grep -q "serving uio.*/pre: .* from file:/tmp/tcmu-pre.img (write-through)" "$JLOG" \
   || fail "the ;wt flag of dev_config was not applied: $(grep 'serving uio' "$JLOG" | head -1)"
@@ -36,6 +36,12 @@ metric tcmu_jtarget_workload_block_ios "$(( $(tcmu_block_ios "$disk") - before )
 metric tcmu_jtarget_workload_lio_cmds "$(( $(tcmu_lio_cmds "$pre") - lio_before ))"
 metric tcmu_jtarget_workload_kernel_notifications "$(( $(cat "${uio%/name}/event") - events_before ))"
 mkfs_write_verify "$disk" 64
+# the device's counters are in serve's /metrics, named as LIO names the backstore
+printf 'GET /metrics HTTP/1.0\r\n\r\n' | socat -t 10 - TCP:127.0.0.1:9570 > "$GUEST_RUN/metrics" \
+  || fail "no answer from /metrics"
+grep '^jtarget_lun_written_bytes_total{.*target="tcmu/user_[0-9]*/pre"' "$GUEST_RUN/metrics" \
+  | awk '{ if ($2 + 0 >= 64 * 1048576) ok = 1 } END { exit !ok }' \
+  || fail "/metrics does not count the 64 MiB written to the TCMU device: $(grep 'tcmu/' "$GUEST_RUN/metrics" | head -3)"
 
 log "a live resize: LIO's dev_size grows the backing file and READ CAPACITY follows"
 echo 268435456 > "$pre/attrib/dev_size" || fail "growing dev_size to 256 MiB was refused"

@@ -3,6 +3,7 @@ package io.jtarget.admin;
 import io.jtarget.admin.AdminServer.Route;
 import io.jtarget.metrics.LunSample;
 import io.jtarget.metrics.StatsSnapshot;
+import io.jtarget.registry.Fabric;
 import io.jtarget.registry.Registry;
 import io.jtarget.registry.ServedTarget;
 import io.jtarget.scsi.LogicalUnit;
@@ -10,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code GET /v1/stats}: every LUN's counters now, for {@code jtarget stats}. The snapshot carries
+ * {@code GET /v1/stats}: every LUN's counters now (the targets', and the units fabrics serve on
+ * their own, such as LIO's user backstores), for {@code jtarget stats}. The snapshot carries
  * the server's monotonic time, so the client's rates use the server's interval between two
  * snapshots. Reading sums a few LongAdders per LUN; nothing on the command path waits for it.
  */
@@ -28,6 +30,9 @@ public final class StatsRoutes {
             for (LogicalUnit lu : t.logicalUnits()) {
                 luns.add(LunSample.of(t.name(), lu.lun(), lu.stats()));
             }
+        }
+        for (Fabric.OwnUnit own : registry.fabricUnits()) {
+            luns.add(LunSample.of(own.name(), own.unit().lun(), own.unit().stats()));
         }
         return new StatsSnapshot(now, luns);
     }

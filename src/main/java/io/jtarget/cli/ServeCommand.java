@@ -414,6 +414,7 @@ public final class ServeCommand implements Callable<Integer> {
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         printBanner(server, endpoint, spec.commandLine().getOut());
         if (tcmuHandler != null) {
+            server.registry().addFabric(tcmuHandler); // its devices in /metrics and `jtarget stats`
             TcmuCommand.printBanner(tcmuHandler, spec.commandLine().getOut());
         }
         if (note != null) {

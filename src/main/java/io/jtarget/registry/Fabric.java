@@ -1,10 +1,11 @@
 package io.jtarget.registry;
 
+import io.jtarget.scsi.LogicalUnit;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the registry needs from a fabric (iSCSI today; iSER, SRP, TCMU later): a fabric reads
+ * What the registry needs from a fabric (iSCSI, iSER, SRP, TCMU): a fabric reads
  * targets from the {@link Registry} when initiators log in, and the registry calls these hooks
  * when something a fabric acts on changes. Calls come from the management thread, never from a
  * fabric's I/O thread; implementations hand work to their own threads and must not block long.
@@ -34,4 +35,15 @@ public interface Fabric {
      * @return false when the fabric has no session with that id
      */
     boolean dropSession(String id);
+
+    /**
+     * Logical units this fabric serves outside the registry's targets (LIO's user backstores
+     * behind TCMU), for the readers that list everything served: metrics and {@code jtarget stats}.
+     */
+    default List<OwnUnit> ownUnits() {
+        return List.of();
+    }
+
+    /** A logical unit of a fabric's own, named for metrics as a target and LUN would be. */
+    record OwnUnit(String name, LogicalUnit unit) {}
 }

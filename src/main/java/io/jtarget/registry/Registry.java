@@ -106,6 +106,15 @@ public final class Registry implements AutoCloseable {
         return targets.values().stream().sorted(Comparator.comparing(ServedTarget::name)).toList();
     }
 
+    /** The logical units fabrics serve outside the registry's targets ({@link Fabric#ownUnits}). */
+    public List<Fabric.OwnUnit> fabricUnits() {
+        List<Fabric.OwnUnit> all = new ArrayList<>();
+        for (Fabric f : fabrics) {
+            all.addAll(f.ownUnits());
+        }
+        return all;
+    }
+
     /** Every fabric's sessions. */
     public List<SessionInfo> sessions() {
         List<SessionInfo> all = new ArrayList<>();

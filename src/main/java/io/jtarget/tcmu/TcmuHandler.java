@@ -6,6 +6,9 @@ import io.jtarget.backstore.StoreContext;
 import io.jtarget.backstore.Stores;
 import io.jtarget.config.BackingSpecParser;
 import io.jtarget.net.WatchedFd;
+import io.jtarget.registry.Fabric;
+import io.jtarget.registry.ServedTarget;
+import io.jtarget.registry.SessionInfo;
 import io.jtarget.scsi.LogicalUnit;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -20,6 +23,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -43,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * ({@link Stores}) with the given context, so their blocking I/O uses the server's backend pool.
  * Nothing here has a thread of its own.
  */
-public final class TcmuHandler implements AutoCloseable {
+public final class TcmuHandler implements Fabric, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TcmuHandler.class);
     /** The handler name in a backstore's configuration string: {@code dev_config=jtarget/<spec>}. */
     public static final String HANDLER_NAME = "jtarget";
@@ -124,6 +128,39 @@ public final class TcmuHandler implements AutoCloseable {
         List<String> out = new ArrayList<>();
         devices.values().forEach(d -> out.add(d.uio() + " " + d.unit().device().describe()));
         return out;
+    }
+
+    // ------------------------------------------------------------------ Fabric (beside serve's registry)
+
+    @Override
+    public String name() {
+        return "tcmu";
+    }
+
+    /** LIO's user backstores are not the registry's targets: removing one of those ends nothing here. */
+    @Override
+    public CompletableFuture<Void> endSessions(ServedTarget target) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The kernel is this fabric's only initiator; its sessions are LIO's (targetcli shows them). */
+    @Override
+    public List<SessionInfo> sessions() {
+        return List.of();
+    }
+
+    @Override
+    public boolean dropSession(String id) {
+        return false;
+    }
+
+    /** Each device served now, named {@code tcmu/user_<hba>/<device>} as LIO names the backstore. */
+    @Override
+    public List<OwnUnit> ownUnits() {
+        return devices.values().stream()
+                .sorted(Comparator.comparingInt(d -> d.uio().minor()))
+                .map(d -> new OwnUnit("tcmu/user_" + d.uio().hbaId() + "/" + d.uio().deviceName(), d.unit()))
+                .toList();
     }
 
     /** Ring traffic counts of each device served now (for reports and tests), by uio minor. */

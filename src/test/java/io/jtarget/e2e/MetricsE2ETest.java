@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jtarget.backstore.BackingSpec;
+import io.jtarget.backstore.RamBlockDevice;
 import io.jtarget.config.LunConfig;
 import io.jtarget.metrics.prometheus.PrometheusEndpoint;
+import io.jtarget.registry.Fabric;
+import io.jtarget.registry.ServedTarget;
+import io.jtarget.registry.SessionInfo;
+import io.jtarget.scsi.LogicalUnit;
 import io.jtarget.testinit.Bytes;
 import io.jtarget.testinit.LoginRejectedException;
 import io.jtarget.testinit.TestInitiator;
@@ -16,7 +21,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,6 +104,45 @@ class MetricsE2ETest {
         target.server().registry().removeLun(E2eTarget.TARGET_NAME, added, false, Duration.ofSeconds(5))
                 .get(10, TimeUnit.SECONDS);
         assertThat(scrape("/metrics").body().lines()).noneMatch(l -> l.contains(lun5));
+    }
+
+    @Test
+    void shouldListTheUnitsAFabricServesOutsideTheTargetsAsTcmuDevicesAre() throws Exception {
+        LogicalUnit device = new LogicalUnit(0, new RamBlockDevice(4L << 20, 512), false, "tcmu-test");
+        AtomicBoolean serving = new AtomicBoolean(true);
+        target.server().registry().addFabric(new Fabric() {
+            @Override
+            public String name() {
+                return "tcmu";
+            }
+
+            @Override
+            public CompletableFuture<Void> endSessions(ServedTarget t) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public List<SessionInfo> sessions() {
+                return List.of();
+            }
+
+            @Override
+            public boolean dropSession(String id) {
+                return false;
+            }
+
+            @Override
+            public List<OwnUnit> ownUnits() {
+                return serving.get() ? List.of(new OwnUnit("tcmu/user_0/disk0", device)) : List.of();
+            }
+        });
+        String name = "target=\"tcmu/user_0/disk0\"";
+        List<String> metrics = scrape("/metrics").body().lines().toList();
+        assertThat(value(metrics, "jtarget_lun_size_bytes", LUN0, name)).isEqualTo(4 << 20);
+        assertThat(value(metrics, "jtarget_lun_commands_total", LUN0, name, "kind=\"write\"")).isZero();
+        serving.set(false);
+        assertThat(scrape("/metrics").body().lines()).as("a device gone is gone from the scrape")
+                .noneMatch(l -> l.contains(name));
     }
 
     @Test

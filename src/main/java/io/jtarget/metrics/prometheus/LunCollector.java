@@ -1,5 +1,6 @@
 package io.jtarget.metrics.prometheus;
 
+import io.jtarget.registry.Fabric;
 import io.jtarget.registry.ServedTarget;
 import io.jtarget.metrics.CommandKind;
 import io.jtarget.metrics.LatencyHistogram;
@@ -57,32 +58,16 @@ final class LunCollector implements MultiCollector {
         var size = GaugeSnapshot.builder().name("jtarget_lun_size_bytes").help("Capacity of the logical unit");
         var latency = HistogramSnapshot.builder().name("jtarget_lun_command_latency_seconds")
                 .help("Time from a command reaching the SCSI core to its completion, by kind");
+        LunFamilies families = new LunFamilies(commands, readBytes, writtenBytes, checkConditions, failures, inFlight,
+                size, latency);
         for (ServedTarget target : server.targets()) {
             for (LogicalUnit lu : target.logicalUnits()) {
-                LunStats stats = lu.stats();
-                Labels lun = Labels.of("target", target.name(), "lun", Integer.toString(lu.lun()));
-                for (CommandKind kind : CommandKind.values()) {
-                    Labels labels = lun.add("kind", kind.label());
-                    commands.dataPoint(counter(labels, stats.commands(kind)));
-                    latency.dataPoint(histogram(labels, stats.latency(kind).snapshot()));
-                }
-                readBytes.dataPoint(counter(lun, stats.bytesRead()));
-                writtenBytes.dataPoint(counter(lun, stats.bytesWritten()));
-                for (int key = 0; key < LunStats.SENSE_KEYS; key++) {
-                    long n = stats.checkConditions(key);
-                    if (n > 0) {
-                        checkConditions.dataPoint(counter(lun.add("sense_key", LunStats.senseKeyName(key)), n));
-                    }
-                }
-                for (LunStats.Outcome outcome : LunStats.Outcome.values()) {
-                    long n = stats.outcomes(outcome);
-                    if (n > 0) {
-                        failures.dataPoint(counter(lun.add("status", outcome.name().toLowerCase(java.util.Locale.ROOT)), n));
-                    }
-                }
-                inFlight.dataPoint(gauge(lun, stats.inFlight()));
-                size.dataPoint(gauge(lun, (double) lu.device().blockCount() * lu.device().blockSize()));
+                families.add(Labels.of("target", target.name(), "lun", Integer.toString(lu.lun())), lu);
             }
+        }
+        // Units fabrics serve outside the targets (LIO's user backstores through TCMU), named by the fabric.
+        for (Fabric.OwnUnit own : server.registry().fabricUnits()) {
+            families.add(Labels.of("target", own.name(), "lun", Integer.toString(own.unit().lun())), own.unit());
         }
         var sessions = GaugeSnapshot.builder().name("jtarget_target_sessions").help("Sessions in full feature phase");
         Map<String, Integer> byTarget = server.sessionsByTarget();
@@ -97,6 +82,38 @@ final class LunCollector implements MultiCollector {
         }
         return MetricSnapshots.of(commands.build(), readBytes.build(), writtenBytes.build(), checkConditions.build(),
                 failures.build(), inFlight.build(), size.build(), latency.build(), sessions.build(), logins.build());
+    }
+
+    /** The per-LUN families being built for one scrape. */
+    private record LunFamilies(CounterSnapshot.Builder commands, CounterSnapshot.Builder readBytes,
+            CounterSnapshot.Builder writtenBytes, CounterSnapshot.Builder checkConditions,
+            CounterSnapshot.Builder failures, GaugeSnapshot.Builder inFlight, GaugeSnapshot.Builder size,
+            HistogramSnapshot.Builder latency) {
+
+        void add(Labels lun, LogicalUnit lu) {
+            LunStats stats = lu.stats();
+            for (CommandKind kind : CommandKind.values()) {
+                Labels labels = lun.add("kind", kind.label());
+                commands.dataPoint(counter(labels, stats.commands(kind)));
+                latency.dataPoint(histogram(labels, stats.latency(kind).snapshot()));
+            }
+            readBytes.dataPoint(counter(lun, stats.bytesRead()));
+            writtenBytes.dataPoint(counter(lun, stats.bytesWritten()));
+            for (int key = 0; key < LunStats.SENSE_KEYS; key++) {
+                long n = stats.checkConditions(key);
+                if (n > 0) {
+                    checkConditions.dataPoint(counter(lun.add("sense_key", LunStats.senseKeyName(key)), n));
+                }
+            }
+            for (LunStats.Outcome outcome : LunStats.Outcome.values()) {
+                long n = stats.outcomes(outcome);
+                if (n > 0) {
+                    failures.dataPoint(counter(lun.add("status", outcome.name().toLowerCase(java.util.Locale.ROOT)), n));
+                }
+            }
+            inFlight.dataPoint(gauge(lun, stats.inFlight()));
+            size.dataPoint(gauge(lun, (double) lu.device().blockCount() * lu.device().blockSize()));
+        }
     }
 
     private static CounterDataPointSnapshot counter(Labels labels, double value) {
