@@ -4,6 +4,7 @@ import io.jtarget.iscsi.session.LunAddressing;
 import io.jtarget.iser.RegisteredDataAllocator;
 import io.jtarget.rdma.RdmaBufferPool;
 import io.jtarget.rdma.RdmaConnection;
+import io.jtarget.rdma.RdmaLink;
 import io.jtarget.rdma.RegisteredBuffer;
 import io.jtarget.rdma.SendChain;
 import io.jtarget.scsi.ScsiCommand;
@@ -29,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * <p>Its life is the RDMA connection's state machine, CONNECTING → LIVE → DISCONNECTING → DRAINING
  * → RELEASED: every way out (SRP_I_LOGOUT, the initiator's CM disconnect, a failed work request, a
  * protocol error, a SINGLE login of the same initiator port, the target removed, shutdown) is
- * {@link RdmaConnection#disconnect}, and the layer drains the posted work requests before it
- * releases the queue pair once. Every method runs on the connection's loop.
+ * {@link RdmaLink#disconnect}, and the layer drains the posted work requests before it releases
+ * the queue pair once. Every method runs on the connection's loop. The channel uses its
+ * connection only through {@link RdmaLink} and hears it through the package's methods the
+ * {@link RdmaConnection.Handler} calls, so a protocol test drives it over a fake link.
  *
  * <p>When the target ends a live channel (the operator drops the session, the target is removed,
  * the server shuts down, a SINGLE login of the same initiator port, a protocol error) it first
@@ -105,7 +108,7 @@ final class SrpChannel implements RdmaConnection.Handler {
     private final EventLoop loop;
     /** Where immediate data starts in an SRP_CMD, or 0 when this channel did not grant it. */
     private final int immediateDataOffset;
-    private RdmaConnection connection;
+    private RdmaLink connection;
     private Task[] slots = new Task[0];
     private int[] free = new int[0];
     private int freeCount;
@@ -129,11 +132,11 @@ final class SrpChannel implements RdmaConnection.Handler {
         grow(initialSlots);
     }
 
-    void attach(RdmaConnection connection) {
+    void attach(RdmaLink connection) {
         this.connection = connection;
     }
 
-    RdmaConnection connection() {
+    RdmaLink connection() {
         return connection;
     }
 
@@ -166,7 +169,31 @@ final class SrpChannel implements RdmaConnection.Handler {
 
     @Override
     public void onReceive(RdmaConnection c, RdmaConnection.Received message) {
-        MemorySegment iu = message.segment();
+        received(message.segment());
+    }
+
+    @Override
+    public void onSendCompleted(RdmaConnection c, long cookie, int status) {
+        sendCompleted(cookie, status);
+    }
+
+    @Override
+    public void onWritable(RdmaConnection c) {
+        retryWaiting();
+    }
+
+    @Override
+    public void onDisconnecting(RdmaConnection c, String reason) {
+        disconnecting(reason);
+    }
+
+    @Override
+    public void onReleased(RdmaConnection c) {
+        released();
+    }
+
+    /** An IU the initiator sent (a view of the receive buffer, reposted when this returns). */
+    void received(MemorySegment iu) {
         if (iu.byteSize() < 16) {
             logout(SrpIu.T_LOGOUT_INVALID_IU_LENGTH, "SRP IU of " + iu.byteSize() + " bytes");
             return;
@@ -180,7 +207,7 @@ final class SrpChannel implements RdmaConnection.Handler {
                 creditsToReturn++;
                 taskManagement(iu);
             }
-            case SrpIu.I_LOGOUT -> c.disconnect("initiator logout (SRP_I_LOGOUT)");
+            case SrpIu.I_LOGOUT -> connection.disconnect("initiator logout (SRP_I_LOGOUT)");
             case SrpIu.CRED_RSP, SrpIu.AER_RSP -> { } // answers to requests this target never sends
             default -> logout(SrpIu.T_LOGOUT_INVALID_IU_TYPE,
                     String.format("unknown SRP IU opcode %02xh", SrpIu.u8(iu, 0)));
@@ -547,12 +574,13 @@ final class SrpChannel implements RdmaConnection.Handler {
         }
         log.debug("SRP channel {} of {}: SRP_T_LOGOUT (reason {}) sent: {}", connection.remoteAddress(), nexus,
                 reason, why);
-        RdmaConnection c = connection;
+        RdmaLink c = connection;
         loop.schedule(() -> c.disconnect(why), LOGOUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    @Override
-    public void onSendCompleted(RdmaConnection c, long cookie, int status) {
+    /** A signaled send work request completed: {@code status} 0, or an {@code ibv_wc_status}. */
+    void sendCompleted(long cookie, int status) {
+        RdmaLink c = connection;
         if (cookie == LOGOUT_COOKIE) {
             logoutIu.release();
             logoutIu = null;
@@ -575,11 +603,6 @@ final class SrpChannel implements RdmaConnection.Handler {
         retryWaiting();
     }
 
-    @Override
-    public void onWritable(RdmaConnection c) {
-        retryWaiting();
-    }
-
     private void retryWaiting() {
         int n = waiting.size();
         while (n-- > 0 && live()) {
@@ -595,9 +618,9 @@ final class SrpChannel implements RdmaConnection.Handler {
         }
     }
 
-    @Override
-    public void onDisconnecting(RdmaConnection c, String reason) {
-        log.info("SRP channel {} of {} disconnecting: {}", c.remoteAddress(), nexus, reason);
+    /** The connection leaves LIVE (once): queued work was never posted; the nexus may end. */
+    void disconnecting(String reason) {
+        log.info("SRP channel {} of {} disconnecting: {}", connection.remoteAddress(), nexus, reason);
         for (Task t : waiting) {
             release(t); // never posted
         }
@@ -605,10 +628,10 @@ final class SrpChannel implements RdmaConnection.Handler {
         port.channelClosing(this);
     }
 
-    @Override
-    public void onReleased(RdmaConnection c) {
+    /** The connection is released (once): no work request of this channel is outstanding any more. */
+    void released() {
         log.info("SRP channel {} of {} released ({} commands, {} with immediate data; {} still with the SCSI core)",
-                c.remoteAddress(), nexus, commands, immediateCommands, inCore);
+                connection.remoteAddress(), nexus, commands, immediateCommands, inCore);
         port.channelReleased(this);
     }
 

@@ -81,7 +81,7 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
     private final RdmaConnectionConfig config = new RdmaConnectionConfig(4 * CREDITS + 16, CREDITS + 2, MAX_IT_IU, 2,
             0, RDMA_READ_DEPTH, RDMA_READ_DEPTH, DRAIN_TIMEOUT_MILLIS);
 
-    private SrpTargetPort(Registry registry, String targetName) {
+    SrpTargetPort(Registry registry, String targetName) {
         this.registry = registry;
         this.targetName = targetName;
     }
