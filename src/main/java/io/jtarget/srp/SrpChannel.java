@@ -564,14 +564,16 @@ final class SrpChannel implements RdmaConnection.Handler {
             connection.disconnect(why);
             return;
         }
-        logoutReason = why;
         int length = SrpIu.targetLogout(logoutIu.segment(), 0, reason);
         SendChain chain = connection.chain();
         chain.add(logoutIu, 0, length).send(LOGOUT_COOKIE, SendChain.SIGNALED | SendChain.SOLICITED);
         if (!chain.post()) {
+            logoutIu.release(); // nothing was posted: the buffer is ours again
+            logoutIu = null;
             connection.disconnect(why);
             return;
         }
+        logoutReason = why;
         log.debug("SRP channel {} of {}: SRP_T_LOGOUT (reason {}) sent: {}", connection.remoteAddress(), nexus,
                 reason, why);
         RdmaLink c = connection;
@@ -628,8 +630,21 @@ final class SrpChannel implements RdmaConnection.Handler {
         port.channelClosing(this);
     }
 
-    /** The connection is released (once): no work request of this channel is outstanding any more. */
+    /**
+     * The connection is released (once): the device no longer touches our memory. What posted work
+     * still held is ours again: requests no completion will report (a post the provider refused,
+     * a drain that timed out and destroyed the queue pair with requests still posted).
+     */
     void released() {
+        for (Task t : slots) {
+            if (t.stage == Stage.FETCHING_DATA_OUT || t.stage == Stage.RESPONDING) {
+                release(t);
+            }
+        }
+        if (logoutIu != null) {
+            logoutIu.release();
+            logoutIu = null;
+        }
         log.info("SRP channel {} of {} released ({} commands, {} with immediate data; {} still with the SCSI core)",
                 connection.remoteAddress(), nexus, commands, immediateCommands, inCore);
         port.channelReleased(this);
