@@ -305,11 +305,21 @@ final class SrpChannel implements RdmaConnection.Handler {
         };
     }
 
-    /** Data-Out: one RDMA Read per descriptor into the registered buffer, the last one signaled. */
+    /** Data-Out: RDMA Reads now, or queued behind work already waiting for send slots. */
     private void fetchDataOut(Task t) {
-        if (connection.sendSlotsFree() < t.descriptors.length) {
+        if (!waiting.isEmpty() || !postDataOutReads(t)) {
             waiting.add(t);
-            return;
+        }
+    }
+
+    /**
+     * One RDMA Read per descriptor into the registered buffer, the last one signaled. False when
+     * the send queue has no room for them (nothing posted); true once posted or given up (the
+     * channel disconnects: the task is returned when the channel is released).
+     */
+    private boolean postDataOutReads(Task t) {
+        if (connection.sendSlotsFree() < t.descriptors.length) {
+            return false;
         }
         RegisteredDataAllocator.Placement at = RegisteredDataAllocator.placement(t.data, 0, t.expected);
         SendChain chain = connection.chain();
@@ -323,7 +333,7 @@ final class SrpChannel implements RdmaConnection.Handler {
             if (chain.size() == CHAIN) {
                 if (!chain.post()) {
                     connection.disconnect("posting RDMA Reads failed");
-                    return;
+                    return true;
                 }
                 chain = connection.chain();
             }
@@ -333,9 +343,10 @@ final class SrpChannel implements RdmaConnection.Handler {
         }
         if (!chain.post()) {
             connection.disconnect("posting RDMA Reads failed");
-            return;
+            return true;
         }
         t.data.writerIndex(t.expected);
+        return true;
     }
 
     private static int lastNonEmpty(SrpIu.Descriptor[] descriptors) {
@@ -433,13 +444,27 @@ final class SrpChannel implements RdmaConnection.Handler {
         respond(t);
     }
 
-    /** Data-In by RDMA Write (chained), then the SRP_RSP SEND, signaled: one completion per command. */
+    /**
+     * The response now, or queued behind work already waiting for send slots: responses leave in
+     * the order they became ready, so none is overtaken for good by smaller ones.
+     */
     private void respond(Task t) {
         t.stage = Stage.RESPONDING;
         if (!live()) {
             release(t);
             return;
         }
+        if (!waiting.isEmpty() || !postResponse(t)) {
+            waiting.add(t); // retried when send slots or send buffers come back
+        }
+    }
+
+    /**
+     * Data-In by RDMA Write (chained), then the SRP_RSP SEND, signaled: one completion per command.
+     * False when there is no room (nothing posted); true once posted or given up (as
+     * {@link #postDataOutReads}).
+     */
+    private boolean postResponse(Task t) {
         ScsiResponse r = t.result;
         int sent = 0;
         RegisteredDataAllocator.Placement at = null;
@@ -458,8 +483,7 @@ final class SrpChannel implements RdmaConnection.Handler {
         }
         int writes = sent == 0 ? 0 : t.descriptors.length;
         if (connection.sendSlotsFree() < writes + 1 || (t.response == null && (t.response = sendPool.allocate()) == null)) {
-            waiting.add(t); // retried when send slots or send buffers come back
-            return;
+            return false;
         }
         SendChain chain = connection.chain();
         int offset = 0;
@@ -472,7 +496,7 @@ final class SrpChannel implements RdmaConnection.Handler {
             if (chain.size() == CHAIN) {
                 if (!chain.post()) {
                     connection.disconnect("posting RDMA Writes failed");
-                    return;
+                    return true;
                 }
                 chain = connection.chain();
             }
@@ -483,7 +507,7 @@ final class SrpChannel implements RdmaConnection.Handler {
         if (chain.size() == CHAIN) {
             if (!chain.post()) {
                 connection.disconnect("posting RDMA Writes failed");
-                return;
+                return true;
             }
             chain = connection.chain();
         }
@@ -491,6 +515,7 @@ final class SrpChannel implements RdmaConnection.Handler {
         if (!chain.post()) {
             connection.disconnect("posting SRP_RSP failed");
         }
+        return true;
     }
 
     /** Data-In the core produced outside registered memory: copied through a registered chunk (rare). */
@@ -605,17 +630,14 @@ final class SrpChannel implements RdmaConnection.Handler {
         retryWaiting();
     }
 
+    /** Queued work, oldest first, while there is room; the first that does not fit waits at the head. */
     private void retryWaiting() {
-        int n = waiting.size();
-        while (n-- > 0 && live()) {
-            Task t = waiting.poll();
-            if (t.stage == Stage.FETCHING_DATA_OUT) {
-                fetchDataOut(t);
-            } else {
-                respond(t);
-            }
-            if (waiting.peekLast() == t) {
-                break; // still no room: wait for the next completion
+        Task t;
+        while (live() && (t = waiting.poll()) != null) {
+            boolean posted = t.stage == Stage.FETCHING_DATA_OUT ? postDataOutReads(t) : postResponse(t);
+            if (!posted) {
+                waiting.addFirst(t); // still no room: the next completion retries
+                return;
             }
         }
     }
