@@ -622,9 +622,11 @@ final class SrpChannel implements RdmaConnection.Handler {
             c.disconnect("work request failed (ibv_wc_status " + status + ")");
             return;
         }
-        if (t.stage == Stage.FETCHING_DATA_OUT) {
+        if (t.stage == Stage.FETCHING_DATA_OUT && live()) {
             submit(t);
         } else {
+            // A write whose Data-Out arrived after the channel began closing is not started: its
+            // initiator hears nothing of it and may already be retrying it on another channel.
             release(t);
         }
         retryWaiting();
