@@ -51,6 +51,7 @@ class SrpChannelTest {
     private final List<RdmaBufferPool> pools = new ArrayList<>();
     private final List<FakeRdmaLink> links = new ArrayList<>();
     private final List<SrpChannel> channels = new ArrayList<>();
+    private Registry registry;
     private ServedTarget target;
     private SrpTargetPort port;
     private RegisteredDataAllocator data;
@@ -148,7 +149,7 @@ class SrpChannelTest {
     @BeforeEach
     void setUp() throws Exception {
         loop.freezeTime();
-        Registry registry = new Registry(spec -> device, null);
+        registry = new Registry(spec -> device, null);
         target = registry.addTarget(new TargetConfig("iqn.2026-12.io.jtarget:srp-unit",
                 List.of(new LunConfig(0, new BackingSpec.Ram(1024 * 1024), false, false))));
         port = new SrpTargetPort(registry, null);
@@ -196,6 +197,11 @@ class SrpChannelTest {
     private Channel open(int sendDepth, int immediateOffset) {
         SrpChannel channel = new SrpChannel(port, nexus, data, sendPool, loop.eventLoop(), 4, immediateOffset);
         assertThat(nexus.add(channel)).isTrue();
+        return attach(channel, sendDepth);
+    }
+
+    /** The channel over a new fake link of {@code sendDepth} send slots. */
+    private Channel attach(SrpChannel channel, int sendDepth) {
         FakeRdmaLink link = new FakeRdmaLink(sendDepth, 4);
         link.events(new FakeRdmaLink.Events() {
             @Override
@@ -815,6 +821,85 @@ class SrpChannelTest {
         byte[] sense = again.response().sense();
         assertThat(sense[12] & 0xff).isEqualTo(0x29);
         assertThat(sense[13] & 0xff).as("I_T NEXUS LOSS OCCURRED").isEqualTo(0x07);
+    }
+
+    // ------------------------------------------------------------------ login (SrpTargetPort)
+
+    @Test
+    void loginsAreRefusedWithTheReasonSrp2Gives() throws Exception {
+        byte[] ours = HexFormat.of().parseHex("b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"); // what loginRequest names
+        SrpIu.LoginRequest login = SrpIu.LoginRequest.parse(SrpIuTest.loginRequest(SrpIu.MULTICHANNEL_SINGLE, 8260));
+        java.net.InetAddress from = java.net.InetAddress.getByName("192.0.2.7");
+        assertThat(port.refusal(login, target, ours, from)).isZero();
+        assertThat(port.refusal(login, target, null, from)).as("the node GUID unknown: any identifier").isZero();
+        assertThat(port.refusal(login, target, new byte[16], from)).as("another target port")
+                .isEqualTo(SrpIu.REJ_UNABLE_ASSOCIATE_CHANNEL);
+        assertThat(port.refusal(login, null, ours, from)).as("nothing exported")
+                .isEqualTo(SrpIu.REJ_UNABLE_ESTABLISH_CHANNEL);
+        assertThat(port.refusal(SrpIu.LoginRequest.parse(SrpIuTest.loginRequest(0, 40)), target, ours, from))
+                .as("IUs too small for an SRP_CMD").isEqualTo(SrpIu.REJ_UNABLE_ESTABLISH_CHANNEL);
+        byte[] noFormats = SrpIuTest.loginRequest(0, 8260);
+        noFormats[9] = 0;
+        assertThat(port.refusal(SrpIu.LoginRequest.parse(noFormats), target, ours, from))
+                .isEqualTo(SrpIu.REJ_UNSUPPORTED_DESCRIPTOR_FORMAT);
+
+        String initiator = "0x" + HexFormat.of().formatHex(login.initiatorPortId());
+        ServedTarget guarded = registry.addTarget(new TargetConfig("iqn.2026-12.io.jtarget:guarded",
+                List.of(new LunConfig(0, new BackingSpec.Ram(1024 * 1024), false, false)),
+                io.jtarget.config.AuthConfig.NONE,
+                new io.jtarget.config.AccessConfig(List.of("0x000102030405060708090a0b0c0d0e0f"), List.of())));
+        assertThat(port.refusal(login, guarded, ours, from)).as("not in the access rules")
+                .isEqualTo(SrpIu.REJ_UNABLE_ESTABLISH_CHANNEL);
+        ServedTarget allowing = registry.addTarget(new TargetConfig("iqn.2026-12.io.jtarget:allowing",
+                List.of(new LunConfig(0, new BackingSpec.Ram(1024 * 1024), false, false)),
+                io.jtarget.config.AuthConfig.NONE, new io.jtarget.config.AccessConfig(List.of(initiator), List.of())));
+        assertThat(port.refusal(login, allowing, ours, from)).isZero();
+
+        port.close();
+        assertThat(port.refusal(login, target, ours, from)).as("the port is closing")
+                .isEqualTo(SrpIu.REJ_UNABLE_ESTABLISH_CHANNEL);
+    }
+
+    @Test
+    void multiJoinsTheNexusAndSingleEndsItWithTargetLogoutsOnItsChannels() {
+        SrpIu.LoginRequest single = SrpIu.LoginRequest.parse(SrpIuTest.loginRequest(SrpIu.MULTICHANNEL_SINGLE, 8260));
+        SrpIu.LoginRequest multi = SrpIu.LoginRequest.parse(SrpIuTest.loginRequest(SrpIu.MULTICHANNEL_MULTI, 8260));
+        List<Channel> made = new ArrayList<>();
+        java.util.function.Function<SrpNexus, SrpChannel> newChannel = n -> {
+            SrpChannel ch = new SrpChannel(port, n, data, sendPool, loop.eventLoop(), 4, 0);
+            made.add(attach(ch, 64));
+            return ch;
+        };
+        SrpTargetPort.Joined first = port.join(single, target, newChannel);
+        assertThat(first.rspFlags()).isEqualTo(SrpIu.RSP_NO_CHANNELS);
+        SrpNexus old = first.channel().nexus();
+        assertThat(old.itNexus().transportId()).isEqualTo(new TransportId.Srp(single.initiatorPortId()));
+        SrpTargetPort.Joined second = port.join(multi, target, newChannel);
+        assertThat(second.rspFlags()).isEqualTo(SrpIu.RSP_MAINTAINED);
+        assertThat(second.channel().nexus()).isSameAs(old);
+        assertThat(old.channels()).containsExactly(first.channel(), second.channel());
+
+        SrpTargetPort.Joined third = port.join(single, target, newChannel);
+        assertThat(third.rspFlags()).isEqualTo(SrpIu.RSP_TERMINATED);
+        assertThat(third.channel().nexus()).isNotSameAs(old);
+        assertThat(old.end()).as("the old nexus ended").isFalse();
+        for (Channel c : made.subList(0, 2)) {
+            WorkRequest logout = c.next();
+            assertTargetLogout(logout, SrpIu.T_LOGOUT_MULTICHANNEL_ACTION);
+            c.link.complete(logout, 0);
+            assertThat(c.link.state()).isEqualTo(RdmaConnection.State.DRAINING);
+        }
+        made.get(2).expectNothing();
+        assertThat(made.get(2).link.state()).isEqualTo(RdmaConnection.State.LIVE);
+        // The old channels leaving does not end the new nexus.
+        made.get(0).link.drain();
+        made.get(1).link.drain();
+        assertThat(third.channel().nexus().channels()).containsExactly(third.channel());
+        // The new nexus starts with I_T NEXUS LOSS OCCURRED (SAM-5 §6.3.4): the core heard of the old one's loss.
+        made.get(2).receive(command(Cdbs.testUnitReady(), 0, 0, new SrpIu.Descriptor[0]));
+        byte[] sense = made.get(2).response().sense();
+        assertThat(sense[12] & 0xff).isEqualTo(0x29);
+        assertThat(sense[13] & 0xff).isEqualTo(0x07);
     }
 
     private static void assertTargetLogout(WorkRequest w, int reason) {
