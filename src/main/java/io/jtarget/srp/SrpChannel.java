@@ -57,6 +57,11 @@ final class SrpChannel implements RdmaConnection.Handler {
     private static final long LOGOUT_COOKIE = Long.MAX_VALUE;
     /** How long a target logout waits for its SEND to complete before it disconnects anyway. */
     static final long LOGOUT_GRACE_MILLIS = 2000;
+    /**
+     * How soon work waiting for a send buffer tries again: the pool is the device's, and a buffer
+     * another channel's completion returns wakes nothing here.
+     */
+    static final long SEND_BUFFER_RETRY_MILLIS = 1;
 
     private enum Stage { FETCHING_DATA_OUT, IN_CORE, RESPONDING }
 
@@ -120,6 +125,7 @@ final class SrpChannel implements RdmaConnection.Handler {
     /** Why the target logs out, once SRP_T_LOGOUT is posted (null before). */
     private String logoutReason;
     private RegisteredBuffer logoutIu;
+    private boolean sendBufferRetryScheduled;
 
     SrpChannel(SrpTargetPort port, SrpNexus nexus, RegisteredDataAllocator data, RdmaBufferPool sendPool,
             EventLoop loop, int initialSlots, int immediateDataOffset) {
@@ -482,7 +488,17 @@ final class SrpChannel implements RdmaConnection.Handler {
             }
         }
         int writes = sent == 0 ? 0 : t.descriptors.length;
-        if (connection.sendSlotsFree() < writes + 1 || (t.response == null && (t.response = sendPool.allocate()) == null)) {
+        if (connection.sendSlotsFree() < writes + 1) {
+            return false; // this channel's completions free slots and retry
+        }
+        if (t.response == null && (t.response = sendPool.allocate()) == null) {
+            if (!sendBufferRetryScheduled) {
+                sendBufferRetryScheduled = true;
+                loop.schedule(() -> {
+                    sendBufferRetryScheduled = false;
+                    retryWaiting();
+                }, SEND_BUFFER_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
             return false;
         }
         SendChain chain = connection.chain();

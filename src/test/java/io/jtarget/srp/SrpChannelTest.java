@@ -617,6 +617,25 @@ class SrpChannelTest {
         assertThat(credits).as("every credit returned").isEqualTo(expected.size());
     }
 
+    @Test
+    void aResponseWaitingForASendBufferAnotherChannelFreesGoesOut() {
+        Channel c = live();
+        // The send pool is the device's: other channels' posted responses hold every buffer.
+        List<RegisteredBuffer> elsewhere = new ArrayList<>();
+        for (RegisteredBuffer b; (b = sendPool.allocate()) != null; ) {
+            elsewhere.add(b);
+        }
+        long tag = nextTag;
+        c.receive(command(Cdbs.testUnitReady(), 0, 0, new SrpIu.Descriptor[0]));
+        c.expectNothing();
+        elsewhere.forEach(RegisteredBuffer::release); // their completions wake nothing on this channel
+        loop.advanceTimeBy(SrpChannel.SEND_BUFFER_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        loop.runScheduledPendingTasks();
+        Response r = c.response();
+        assertThat(r.tag()).isEqualTo(tag);
+        assertThat(r.status()).isEqualTo(ScsiStatus.GOOD);
+    }
+
     // ------------------------------------------------------------------ ways out
 
     @Test
