@@ -407,6 +407,63 @@ class SrpChannelTest {
     }
 
     @Test
+    void moreDescriptorsThanOneChainHoldsArePostedInSeveralChains() {
+        Channel c = live();
+        byte[] bytes = pattern(20 * BLOCK, 12);
+        SrpIu.Descriptor[] twenty = new SrpIu.Descriptor[20];
+        for (int i = 0; i < twenty.length; i++) {
+            twenty[i] = at(REMOTE + i * 0x1000L, BLOCK);
+        }
+        c.receive(write(0, 20, twenty));
+        List<WorkRequest> reads = c.link.takeAll();
+        assertThat(reads).hasSize(20).extracting(WorkRequest::op).containsOnly(Op.RDMA_READ);
+        assertThat(reads).filteredOn(WorkRequest::signaled).containsExactly(reads.get(19));
+        for (int i = 0; i < 20; i++) {
+            assertThat(reads.get(i).remoteAddress()).isEqualTo(REMOTE + i * 0x1000L);
+            c.link.playRead(reads.get(i), Arrays.copyOfRange(bytes, i * BLOCK, (i + 1) * BLOCK));
+        }
+        c.link.complete(reads.get(19), 0);
+        assertThat(c.response().status()).isEqualTo(ScsiStatus.GOOD);
+
+        int posts = c.link.posts();
+        c.receive(read(0, 20, twenty));
+        List<WorkRequest> sent = c.link.takeAll();
+        assertThat(c.link.posts() - posts).as("21 work requests, 16 per chain").isEqualTo(2);
+        assertThat(sent).hasSize(21);
+        for (int i = 0; i < 20; i++) {
+            assertThat(sent.get(i).op()).isEqualTo(Op.RDMA_WRITE);
+            assertThat(sent.get(i).remoteAddress()).isEqualTo(REMOTE + i * 0x1000L);
+            assertThat(sent.get(i).bytes()).isEqualTo(Arrays.copyOfRange(bytes, i * BLOCK, (i + 1) * BLOCK));
+        }
+        assertThat(sent.get(20).op()).isEqualTo(Op.SEND);
+        c.link.complete(sent.get(20), 0);
+        assertThat(new Response(sent.get(20).bytes()).status()).isEqualTo(ScsiStatus.GOOD);
+    }
+
+    @Test
+    void residualsSayWhatTheInitiatorsBuffersCouldNotHoldOrDidNotNeed() {
+        Channel c = live();
+        byte[] stored = pattern(2048, 13);
+        store(0, stored);
+        c.receive(read(0, 4, at(REMOTE, 1024))); // 2048 bytes read into a 1024-byte buffer
+        WorkRequest write = c.next();
+        assertThat(write.bytes()).isEqualTo(Arrays.copyOf(stored, 1024));
+        Response over = c.response();
+        assertThat(over.flags() & SrpIu.RSP_FLAG_DIOVER).as("DIOVER").isNotZero();
+        assertThat(over.dataInResidual()).isEqualTo(1024);
+
+        c.receive(write(0, 2, at(REMOTE, 2048))); // 1024 bytes written from a 2048-byte buffer
+        WorkRequest fetch = c.next();
+        c.link.playRead(fetch, pattern(2048, 14));
+        c.link.complete(fetch, 0);
+        Response under = c.response();
+        assertThat(under.status()).isEqualTo(ScsiStatus.GOOD);
+        assertThat(under.flags() & SrpIu.RSP_FLAG_DOUNDER).as("DOUNDER").isNotZero();
+        assertThat(under.dataOutResidual()).isEqualTo(1024);
+        assertThat(readBack(c, 0, 2)).isEqualTo(Arrays.copyOf(pattern(2048, 14), 1024));
+    }
+
+    @Test
     void aResponseReturnsTheCreditOfEveryIuReceivedSinceTheLastOne() {
         Channel c = live();
         device.hold = true;
