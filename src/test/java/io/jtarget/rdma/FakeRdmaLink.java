@@ -75,7 +75,6 @@ public final class FakeRdmaLink implements RdmaLink, AutoCloseable {
     private String reason;
     private boolean wantWritable;
     private int failPosts;
-    private int disconnects;
     private int posts;
 
     /** A LIVE link with {@code depth} send slots and at most {@code maxSge} entries per request. */
@@ -124,7 +123,6 @@ public final class FakeRdmaLink implements RdmaLink, AutoCloseable {
         if (state != RdmaConnection.State.CONNECTING && state != RdmaConnection.State.LIVE) {
             return;
         }
-        disconnects++;
         reason = why;
         state = RdmaConnection.State.DISCONNECTING;
         events.onDisconnecting(why);
@@ -277,11 +275,6 @@ public final class FakeRdmaLink implements RdmaLink, AutoCloseable {
     private void release() {
         state = RdmaConnection.State.RELEASED;
         events.onReleased();
-    }
-
-    /** Times {@link #disconnect} started the way out (at most once). */
-    public int disconnects() {
-        return disconnects;
     }
 
     public String disconnectReason() {
