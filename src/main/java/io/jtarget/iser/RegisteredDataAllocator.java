@@ -52,6 +52,14 @@ public final class RegisteredDataAllocator extends AbstractByteBufAllocator {
     }
 
     /**
+     * An allocator over pools made elsewhere, smallest chunks first (a protocol test's pools of
+     * unregistered memory).
+     */
+    public static RegisteredDataAllocator over(List<RdmaBufferPool> pools) {
+        return new RegisteredDataAllocator(List.copyOf(pools));
+    }
+
+    /**
      * A registered chunk of at least {@code length} bytes as a ByteBuf (reader and writer index 0),
      * or null when none is free.
      */

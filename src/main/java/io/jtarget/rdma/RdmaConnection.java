@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * between the last poll and the re-arm is never missed. A full batch leaves the rest to a loop
  * task, after the loop's other connections had their turn.
  */
-public final class RdmaConnection {
+public final class RdmaConnection implements RdmaLink {
     private static final Logger log = LoggerFactory.getLogger(RdmaConnection.class);
 
     /** Completions handled per poll round. */
@@ -201,6 +201,7 @@ public final class RdmaConnection {
 
     // ---------------------------------------------------------------- public surface
 
+    @Override
     public State state() {
         return state;
     }
@@ -231,6 +232,7 @@ public final class RdmaConnection {
         return localAddress;
     }
 
+    @Override
     public InetSocketAddress remoteAddress() {
         return remoteAddress;
     }
@@ -246,6 +248,7 @@ public final class RdmaConnection {
     }
 
     /** Send work requests that may still be posted now. */
+    @Override
     public int sendSlotsFree() {
         return config.sendQueueDepth() - (int) (sendHead - sendTail);
     }
@@ -256,6 +259,7 @@ public final class RdmaConnection {
     }
 
     /** The connection's reusable builder of chained send work requests (SEND, RDMA Write, RDMA Read). */
+    @Override
     public SendChain chain() {
         return chain.reset();
     }
@@ -282,6 +286,7 @@ public final class RdmaConnection {
      * Starts the way out (idempotent; any thread): CONNECTING or LIVE → DISCONNECTING →
      * DRAINING → RELEASED.
      */
+    @Override
     public void disconnect(String why) {
         if (!loop.inEventLoop()) {
             loop.execute(() -> disconnect(why));
@@ -402,7 +407,7 @@ public final class RdmaConnection {
         markerWr = arena.allocate(Structs.IBV_SEND_WR);
         cookies = new long[sq];
         hwSignaled = new boolean[sq];
-        chain = new SendChain(this, arena, Math.min(sq, SendChain.MAX_WRS), config.maxSge());
+        chain = new SendChain(this::postChain, arena, Math.min(sq, SendChain.MAX_WRS), config.maxSge());
 
         recvPool = device.privatePool("recv", config.recvBufferSize(), rq, RdmaBufferPool.LOCAL_WRITE);
         received = new Received[rq];

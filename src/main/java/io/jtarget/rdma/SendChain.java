@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  * A chain of send work requests built in a connection's own native memory and posted with one
  * {@code ibv_post_send}: e.g. iSER's RDMA Writes of Data-In followed by the SEND of the SCSI
  * Response, or an SRP RDMA Read per data descriptor. No allocation per request. One per
- * connection ({@link RdmaConnection#chain}), used on its loop; building a new chain forgets an
+ * connection ({@link RdmaLink#chain}), used on its loop; building a new chain forgets an
  * unposted one.
  *
  * <p>Scatter/gather entries given by {@link #add} before an operation belong to that operation.
@@ -19,6 +19,15 @@ import java.lang.foreign.MemorySegment;
  * connection signals at least every half ring by itself, without a callback).
  */
 public final class SendChain {
+    /**
+     * Where a filled chain goes: the connection's send queue ({@code ibv_post_send}); in tests, a
+     * recorder. Reads the native work requests, their {@code cookies} and {@code flags}.
+     */
+    interface Poster {
+        /** Posts {@code wrCount} linked work requests from {@code firstWr}; false when nothing was posted. */
+        boolean postChain(MemorySegment firstWr, int wrCount, long[] cookies, int[] flags);
+    }
+
     /** {@code IBV_SEND_FENCE}: wait for earlier RDMA Reads before this request. */
     public static final int FENCE = 1;
     /** {@code IBV_SEND_SIGNALED}: a completion, and {@link RdmaConnection.Handler#onSendCompleted}. */
@@ -44,7 +53,7 @@ public final class SendChain {
     private static final long REMOTE_ADDR = Structs.offset(Structs.IBV_SEND_WR, "remote_addr");
     private static final long RKEY = Structs.offset(Structs.IBV_SEND_WR, "rkey");
 
-    private final RdmaConnection connection;
+    private final Poster poster;
     private final MemorySegment wrs;
     private final MemorySegment sges;
     private final int maxWrs;
@@ -55,8 +64,8 @@ public final class SendChain {
     private int sgeCount;
     private int firstSgeOfPending;
 
-    SendChain(RdmaConnection connection, Arena arena, int maxWrs, int maxSgePerWr) {
-        this.connection = connection;
+    SendChain(Poster poster, Arena arena, int maxWrs, int maxSgePerWr) {
+        this.poster = poster;
         this.maxWrs = maxWrs;
         this.maxSgePerWr = maxSgePerWr;
         this.wrs = arena.allocate(Structs.IBV_SEND_WR, maxWrs);
@@ -155,7 +164,7 @@ public final class SendChain {
         if (sgeCount != firstSgeOfPending) {
             throw new IllegalStateException("SGEs added after the last operation");
         }
-        boolean ok = connection.postChain(wrs, wrCount, cookies, flags);
+        boolean ok = poster.postChain(wrs, wrCount, cookies, flags);
         if (ok) {
             reset();
         }

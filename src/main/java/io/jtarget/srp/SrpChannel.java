@@ -4,6 +4,7 @@ import io.jtarget.iscsi.session.LunAddressing;
 import io.jtarget.iser.RegisteredDataAllocator;
 import io.jtarget.rdma.RdmaBufferPool;
 import io.jtarget.rdma.RdmaConnection;
+import io.jtarget.rdma.RdmaLink;
 import io.jtarget.rdma.RegisteredBuffer;
 import io.jtarget.rdma.SendChain;
 import io.jtarget.scsi.ScsiCommand;
@@ -29,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * <p>Its life is the RDMA connection's state machine, CONNECTING → LIVE → DISCONNECTING → DRAINING
  * → RELEASED: every way out (SRP_I_LOGOUT, the initiator's CM disconnect, a failed work request, a
  * protocol error, a SINGLE login of the same initiator port, the target removed, shutdown) is
- * {@link RdmaConnection#disconnect}, and the layer drains the posted work requests before it
- * releases the queue pair once. Every method runs on the connection's loop.
+ * {@link RdmaLink#disconnect}, and the layer drains the posted work requests before it releases
+ * the queue pair once. Every method runs on the connection's loop. The channel uses its
+ * connection only through {@link RdmaLink} and hears it through the package's methods the
+ * {@link RdmaConnection.Handler} calls, so a protocol test drives it over a fake link.
  *
  * <p>When the target ends a live channel (the operator drops the session, the target is removed,
  * the server shuts down, a SINGLE login of the same initiator port, a protocol error) it first
@@ -54,6 +57,11 @@ final class SrpChannel implements RdmaConnection.Handler {
     private static final long LOGOUT_COOKIE = Long.MAX_VALUE;
     /** How long a target logout waits for its SEND to complete before it disconnects anyway. */
     static final long LOGOUT_GRACE_MILLIS = 2000;
+    /**
+     * How soon work waiting for a send buffer tries again: the pool is the device's, and a buffer
+     * another channel's completion returns wakes nothing here.
+     */
+    static final long SEND_BUFFER_RETRY_MILLIS = 1;
 
     private enum Stage { FETCHING_DATA_OUT, IN_CORE, RESPONDING }
 
@@ -105,7 +113,7 @@ final class SrpChannel implements RdmaConnection.Handler {
     private final EventLoop loop;
     /** Where immediate data starts in an SRP_CMD, or 0 when this channel did not grant it. */
     private final int immediateDataOffset;
-    private RdmaConnection connection;
+    private RdmaLink connection;
     private Task[] slots = new Task[0];
     private int[] free = new int[0];
     private int freeCount;
@@ -117,6 +125,7 @@ final class SrpChannel implements RdmaConnection.Handler {
     /** Why the target logs out, once SRP_T_LOGOUT is posted (null before). */
     private String logoutReason;
     private RegisteredBuffer logoutIu;
+    private boolean sendBufferRetryScheduled;
 
     SrpChannel(SrpTargetPort port, SrpNexus nexus, RegisteredDataAllocator data, RdmaBufferPool sendPool,
             EventLoop loop, int initialSlots, int immediateDataOffset) {
@@ -129,11 +138,11 @@ final class SrpChannel implements RdmaConnection.Handler {
         grow(initialSlots);
     }
 
-    void attach(RdmaConnection connection) {
+    void attach(RdmaLink connection) {
         this.connection = connection;
     }
 
-    RdmaConnection connection() {
+    RdmaLink connection() {
         return connection;
     }
 
@@ -166,7 +175,31 @@ final class SrpChannel implements RdmaConnection.Handler {
 
     @Override
     public void onReceive(RdmaConnection c, RdmaConnection.Received message) {
-        MemorySegment iu = message.segment();
+        received(message.segment());
+    }
+
+    @Override
+    public void onSendCompleted(RdmaConnection c, long cookie, int status) {
+        sendCompleted(cookie, status);
+    }
+
+    @Override
+    public void onWritable(RdmaConnection c) {
+        retryWaiting();
+    }
+
+    @Override
+    public void onDisconnecting(RdmaConnection c, String reason) {
+        disconnecting(reason);
+    }
+
+    @Override
+    public void onReleased(RdmaConnection c) {
+        released();
+    }
+
+    /** An IU the initiator sent (a view of the receive buffer, reposted when this returns). */
+    void received(MemorySegment iu) {
         if (iu.byteSize() < 16) {
             logout(SrpIu.T_LOGOUT_INVALID_IU_LENGTH, "SRP IU of " + iu.byteSize() + " bytes");
             return;
@@ -180,7 +213,7 @@ final class SrpChannel implements RdmaConnection.Handler {
                 creditsToReturn++;
                 taskManagement(iu);
             }
-            case SrpIu.I_LOGOUT -> c.disconnect("initiator logout (SRP_I_LOGOUT)");
+            case SrpIu.I_LOGOUT -> connection.disconnect("initiator logout (SRP_I_LOGOUT)");
             case SrpIu.CRED_RSP, SrpIu.AER_RSP -> { } // answers to requests this target never sends
             default -> logout(SrpIu.T_LOGOUT_INVALID_IU_TYPE,
                     String.format("unknown SRP IU opcode %02xh", SrpIu.u8(iu, 0)));
@@ -278,11 +311,21 @@ final class SrpChannel implements RdmaConnection.Handler {
         };
     }
 
-    /** Data-Out: one RDMA Read per descriptor into the registered buffer, the last one signaled. */
+    /** Data-Out: RDMA Reads now, or queued behind work already waiting for send slots. */
     private void fetchDataOut(Task t) {
-        if (connection.sendSlotsFree() < t.descriptors.length) {
+        if (!waiting.isEmpty() || !postDataOutReads(t)) {
             waiting.add(t);
-            return;
+        }
+    }
+
+    /**
+     * One RDMA Read per descriptor into the registered buffer, the last one signaled. False when
+     * the send queue has no room for them (nothing posted); true once posted or given up (the
+     * channel disconnects: the task is returned when the channel is released).
+     */
+    private boolean postDataOutReads(Task t) {
+        if (connection.sendSlotsFree() < t.descriptors.length) {
+            return false;
         }
         RegisteredDataAllocator.Placement at = RegisteredDataAllocator.placement(t.data, 0, t.expected);
         SendChain chain = connection.chain();
@@ -296,7 +339,7 @@ final class SrpChannel implements RdmaConnection.Handler {
             if (chain.size() == CHAIN) {
                 if (!chain.post()) {
                     connection.disconnect("posting RDMA Reads failed");
-                    return;
+                    return true;
                 }
                 chain = connection.chain();
             }
@@ -306,9 +349,10 @@ final class SrpChannel implements RdmaConnection.Handler {
         }
         if (!chain.post()) {
             connection.disconnect("posting RDMA Reads failed");
-            return;
+            return true;
         }
         t.data.writerIndex(t.expected);
+        return true;
     }
 
     private static int lastNonEmpty(SrpIu.Descriptor[] descriptors) {
@@ -406,13 +450,27 @@ final class SrpChannel implements RdmaConnection.Handler {
         respond(t);
     }
 
-    /** Data-In by RDMA Write (chained), then the SRP_RSP SEND, signaled: one completion per command. */
+    /**
+     * The response now, or queued behind work already waiting for send slots: responses leave in
+     * the order they became ready, so none is overtaken for good by smaller ones.
+     */
     private void respond(Task t) {
         t.stage = Stage.RESPONDING;
         if (!live()) {
             release(t);
             return;
         }
+        if (!waiting.isEmpty() || !postResponse(t)) {
+            waiting.add(t); // retried when send slots or send buffers come back
+        }
+    }
+
+    /**
+     * Data-In by RDMA Write (chained), then the SRP_RSP SEND, signaled: one completion per command.
+     * False when there is no room (nothing posted); true once posted or given up (as
+     * {@link #postDataOutReads}).
+     */
+    private boolean postResponse(Task t) {
         ScsiResponse r = t.result;
         int sent = 0;
         RegisteredDataAllocator.Placement at = null;
@@ -430,9 +488,18 @@ final class SrpChannel implements RdmaConnection.Handler {
             }
         }
         int writes = sent == 0 ? 0 : t.descriptors.length;
-        if (connection.sendSlotsFree() < writes + 1 || (t.response == null && (t.response = sendPool.allocate()) == null)) {
-            waiting.add(t); // retried when send slots or send buffers come back
-            return;
+        if (connection.sendSlotsFree() < writes + 1) {
+            return false; // this channel's completions free slots and retry
+        }
+        if (t.response == null && (t.response = sendPool.allocate()) == null) {
+            if (!sendBufferRetryScheduled) {
+                sendBufferRetryScheduled = true;
+                loop.schedule(() -> {
+                    sendBufferRetryScheduled = false;
+                    retryWaiting();
+                }, SEND_BUFFER_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            return false;
         }
         SendChain chain = connection.chain();
         int offset = 0;
@@ -445,7 +512,7 @@ final class SrpChannel implements RdmaConnection.Handler {
             if (chain.size() == CHAIN) {
                 if (!chain.post()) {
                     connection.disconnect("posting RDMA Writes failed");
-                    return;
+                    return true;
                 }
                 chain = connection.chain();
             }
@@ -456,7 +523,7 @@ final class SrpChannel implements RdmaConnection.Handler {
         if (chain.size() == CHAIN) {
             if (!chain.post()) {
                 connection.disconnect("posting RDMA Writes failed");
-                return;
+                return true;
             }
             chain = connection.chain();
         }
@@ -464,6 +531,7 @@ final class SrpChannel implements RdmaConnection.Handler {
         if (!chain.post()) {
             connection.disconnect("posting SRP_RSP failed");
         }
+        return true;
     }
 
     /** Data-In the core produced outside registered memory: copied through a registered chunk (rare). */
@@ -537,22 +605,25 @@ final class SrpChannel implements RdmaConnection.Handler {
             connection.disconnect(why);
             return;
         }
-        logoutReason = why;
         int length = SrpIu.targetLogout(logoutIu.segment(), 0, reason);
         SendChain chain = connection.chain();
         chain.add(logoutIu, 0, length).send(LOGOUT_COOKIE, SendChain.SIGNALED | SendChain.SOLICITED);
         if (!chain.post()) {
+            logoutIu.release(); // nothing was posted: the buffer is ours again
+            logoutIu = null;
             connection.disconnect(why);
             return;
         }
+        logoutReason = why;
         log.debug("SRP channel {} of {}: SRP_T_LOGOUT (reason {}) sent: {}", connection.remoteAddress(), nexus,
                 reason, why);
-        RdmaConnection c = connection;
+        RdmaLink c = connection;
         loop.schedule(() -> c.disconnect(why), LOGOUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    @Override
-    public void onSendCompleted(RdmaConnection c, long cookie, int status) {
+    /** A signaled send work request completed: {@code status} 0, or an {@code ibv_wc_status}. */
+    void sendCompleted(long cookie, int status) {
+        RdmaLink c = connection;
         if (cookie == LOGOUT_COOKIE) {
             logoutIu.release();
             logoutIu = null;
@@ -567,37 +638,31 @@ final class SrpChannel implements RdmaConnection.Handler {
             c.disconnect("work request failed (ibv_wc_status " + status + ")");
             return;
         }
-        if (t.stage == Stage.FETCHING_DATA_OUT) {
+        if (t.stage == Stage.FETCHING_DATA_OUT && live()) {
             submit(t);
         } else {
+            // A write whose Data-Out arrived after the channel began closing is not started: its
+            // initiator hears nothing of it and may already be retrying it on another channel.
             release(t);
         }
         retryWaiting();
     }
 
-    @Override
-    public void onWritable(RdmaConnection c) {
-        retryWaiting();
-    }
-
+    /** Queued work, oldest first, while there is room; the first that does not fit waits at the head. */
     private void retryWaiting() {
-        int n = waiting.size();
-        while (n-- > 0 && live()) {
-            Task t = waiting.poll();
-            if (t.stage == Stage.FETCHING_DATA_OUT) {
-                fetchDataOut(t);
-            } else {
-                respond(t);
-            }
-            if (waiting.peekLast() == t) {
-                break; // still no room: wait for the next completion
+        Task t;
+        while (live() && (t = waiting.poll()) != null) {
+            boolean posted = t.stage == Stage.FETCHING_DATA_OUT ? postDataOutReads(t) : postResponse(t);
+            if (!posted) {
+                waiting.addFirst(t); // still no room: the next completion retries
+                return;
             }
         }
     }
 
-    @Override
-    public void onDisconnecting(RdmaConnection c, String reason) {
-        log.info("SRP channel {} of {} disconnecting: {}", c.remoteAddress(), nexus, reason);
+    /** The connection leaves LIVE (once): queued work was never posted; the nexus may end. */
+    void disconnecting(String reason) {
+        log.info("SRP channel {} of {} disconnecting: {}", connection.remoteAddress(), nexus, reason);
         for (Task t : waiting) {
             release(t); // never posted
         }
@@ -605,10 +670,23 @@ final class SrpChannel implements RdmaConnection.Handler {
         port.channelClosing(this);
     }
 
-    @Override
-    public void onReleased(RdmaConnection c) {
+    /**
+     * The connection is released (once): the device no longer touches our memory. What posted work
+     * still held is ours again: requests no completion will report (a post the provider refused,
+     * a drain that timed out and destroyed the queue pair with requests still posted).
+     */
+    void released() {
+        for (Task t : slots) {
+            if (t.stage == Stage.FETCHING_DATA_OUT || t.stage == Stage.RESPONDING) {
+                release(t);
+            }
+        }
+        if (logoutIu != null) {
+            logoutIu.release();
+            logoutIu = null;
+        }
         log.info("SRP channel {} of {} released ({} commands, {} with immediate data; {} still with the SCSI core)",
-                c.remoteAddress(), nexus, commands, immediateCommands, inCore);
+                connection.remoteAddress(), nexus, commands, immediateCommands, inCore);
         port.channelReleased(this);
     }
 

@@ -17,6 +17,7 @@ import io.jtarget.scsi.ItNexus;
 import io.jtarget.scsi.TransportId;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +83,7 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
     private final RdmaConnectionConfig config = new RdmaConnectionConfig(4 * CREDITS + 16, CREDITS + 2, MAX_IT_IU, 2,
             0, RDMA_READ_DEPTH, RDMA_READ_DEPTH, DRAIN_TIMEOUT_MILLIS);
 
-    private SrpTargetPort(Registry registry, String targetName) {
+    SrpTargetPort(Registry registry, String targetName) {
         this.registry = registry;
         this.targetName = targetName;
     }
@@ -139,7 +141,8 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
         }
         TransportId.Srp initiator = new TransportId.Srp(login.initiatorPortId());
         ServedTarget target = exported();
-        int refusal = refusal(login, request, target, initiator);
+        int refusal = refusal(login, target, expectedTargetPortId(request.device()),
+                request.remoteAddress().getAddress());
         if (refusal != 0) {
             log.warn("SRP login of {} from {} rejected: reason {}", initiator.initiatorName(), request.remoteAddress(),
                     String.format("%08xh", refusal));
@@ -158,47 +161,13 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
             request.reject(SrpIu.loginReject(login.tag(), SrpIu.REJ_INSUFFICIENT_RESOURCES));
             return;
         }
-        String targetPort = targetPortName(login.targetPortId());
         int immediateOffset = immediateDataOffset(login);
-        // SRP-2 §5.6.2: SINGLE ends the initiator port's other channels (a new nexus); MULTI joins them.
-        int rspFlags = SrpIu.RSP_NO_CHANNELS;
-        SrpNexus nexus = nexuses.get(initiator);
-        if (nexus != null && login.multiChannelAction() == SrpIu.MULTICHANNEL_SINGLE) {
-            nexuses.remove(initiator, nexus);
-            // The old nexus is lost before the new one (an equal ItNexus) is established.
-            if (nexus.end()) {
-                nexus.core().nexusLost(nexus.itNexus());
-            }
-            for (SrpChannel old : nexus.channels()) {
-                old.logout(SrpIu.T_LOGOUT_MULTICHANNEL_ACTION, "a SINGLE login of the same initiator port");
-            }
-            rspFlags = SrpIu.RSP_TERMINATED;
-            nexus = null;
-        } else if (nexus != null) {
-            rspFlags = SrpIu.RSP_MAINTAINED;
-        }
-        SrpChannel channel = null;
-        while (channel == null) {
-            if (nexus == null) {
-                SrpNexus made = new SrpNexus(ItNexus.of(initiator, targetPort, RELATIVE_PORT_ID), target);
-                SrpNexus raced = nexuses.putIfAbsent(initiator, made);
-                nexus = raced != null ? raced : made;
-                if (raced == null) {
-                    target.core().addTargetPort(RELATIVE_PORT_ID, targetPort);
-                    target.core().nexusEstablished(made.itNexus());
-                }
-            }
-            SrpChannel candidate = new SrpChannel(this, nexus, data, sendPool, request.loop(), CREDITS,
-                    immediateOffset);
-            if (nexus.add(candidate)) {
-                channel = candidate;
-            } else {
-                nexuses.remove(initiator, nexus);
-                nexus = null;
-            }
-        }
-        int maxItIu = immediateOffset != 0 ? login.requestedItIuLength()
-                : Math.min(login.requestedItIuLength(), MAX_IT_IU);
+        Joined joined = join(login, target,
+                nexus -> new SrpChannel(this, nexus, data, sendPool, request.loop(), CREDITS, immediateOffset));
+        SrpChannel channel = joined.channel();
+        SrpNexus nexus = channel.nexus();
+        int rspFlags = joined.rspFlags();
+        int maxItIu = maxItIuLength(login, immediateOffset);
         if (immediateOffset != 0) {
             rspFlags |= SrpIu.RSP_IMMEDIATE_SUPPORTED;
         }
@@ -219,8 +188,15 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
                 immediateOffset != 0 ? "immediate data at offset " + immediateOffset : "no immediate data");
     }
 
-    private int refusal(SrpIu.LoginRequest login, ConnectRequest request, ServedTarget target,
-            TransportId.Srp initiator) {
+    /**
+     * Why a login is refused (an SRP_LOGIN_REJ reason, SRP-2 Table 11), or 0: the port is closed or
+     * exports no target, the IUs it asks for cannot hold an SRP_CMD, it offers no descriptor format
+     * we take, it names another target port, or the target's access rules do not allow it.
+     *
+     * @param expectedTargetPortId the identifier the initiator must name, or null for any
+     */
+    int refusal(SrpIu.LoginRequest login, ServedTarget target, byte[] expectedTargetPortId, InetAddress from) {
+        TransportId.Srp initiator = new TransportId.Srp(login.initiatorPortId());
         if (closed || target == null) {
             return SrpIu.REJ_UNABLE_ESTABLISH_CHANNEL;
         }
@@ -230,14 +206,66 @@ public final class SrpTargetPort implements Fabric, AutoCloseable {
         if ((login.bufferFormats() & (SrpIu.BUF_FORMAT_DIRECT | SrpIu.BUF_FORMAT_INDIRECT)) == 0) {
             return SrpIu.REJ_UNSUPPORTED_DESCRIPTOR_FORMAT;
         }
-        byte[] expected = expectedTargetPortId(request.device());
-        if (expected != null && !java.util.Arrays.equals(expected, login.targetPortId())) {
+        if (expectedTargetPortId != null && !java.util.Arrays.equals(expectedTargetPortId, login.targetPortId())) {
             return SrpIu.REJ_UNABLE_ASSOCIATE_CHANNEL;
         }
-        if (!target.access().allows(initiator.initiatorName(), request.remoteAddress().getAddress())) {
+        if (!target.access().allows(initiator.initiatorName(), from)) {
             return SrpIu.REJ_UNABLE_ESTABLISH_CHANNEL;
         }
         return 0;
+    }
+
+    /** An accepted login's new channel, on its nexus, and the LOGIN_RSP multi-channel result. */
+    record Joined(SrpChannel channel, int rspFlags) {}
+
+    /**
+     * Puts an accepted login's channel on its initiator port's I_T nexus (SRP-2 §5.6.2): SINGLE
+     * ends the port's nexus, if any (the core hears of its loss, its channels get SRP_T_LOGOUT)
+     * and starts a new one (TERMINATED); MULTI joins the live one (MAINTAINED); a first login starts
+     * one (NO CHANNELS). A nexus whose last channel left meanwhile is replaced.
+     */
+    Joined join(SrpIu.LoginRequest login, ServedTarget target, Function<SrpNexus, SrpChannel> newChannel) {
+        TransportId.Srp initiator = new TransportId.Srp(login.initiatorPortId());
+        String targetPort = targetPortName(login.targetPortId());
+        int rspFlags = SrpIu.RSP_NO_CHANNELS;
+        SrpNexus nexus = nexuses.get(initiator);
+        if (nexus != null && login.multiChannelAction() == SrpIu.MULTICHANNEL_SINGLE) {
+            nexuses.remove(initiator, nexus);
+            // The old nexus is lost before the new one (an equal ItNexus) is established.
+            if (nexus.end()) {
+                nexus.core().nexusLost(nexus.itNexus());
+            }
+            for (SrpChannel old : nexus.channels()) {
+                old.logout(SrpIu.T_LOGOUT_MULTICHANNEL_ACTION, "a SINGLE login of the same initiator port");
+            }
+            rspFlags = SrpIu.RSP_TERMINATED;
+            nexus = null;
+        } else if (nexus != null) {
+            rspFlags = SrpIu.RSP_MAINTAINED;
+        }
+        while (true) {
+            if (nexus == null) {
+                SrpNexus made = new SrpNexus(ItNexus.of(initiator, targetPort, RELATIVE_PORT_ID), target);
+                SrpNexus raced = nexuses.putIfAbsent(initiator, made);
+                nexus = raced != null ? raced : made;
+                if (raced == null) {
+                    target.core().addTargetPort(RELATIVE_PORT_ID, targetPort);
+                    target.core().nexusEstablished(made.itNexus());
+                }
+            }
+            SrpChannel candidate = newChannel.apply(nexus);
+            if (nexus.add(candidate)) {
+                return new Joined(candidate, rspFlags);
+            }
+            nexuses.remove(initiator, nexus);
+            nexus = null;
+        }
+    }
+
+    /** The largest IU the initiator may send: its own request when immediate data is granted, else at most ours. */
+    static int maxItIuLength(SrpIu.LoginRequest login, int immediateDataOffset) {
+        return immediateDataOffset != 0 ? login.requestedItIuLength()
+                : Math.min(login.requestedItIuLength(), MAX_IT_IU);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.jtarget.iscsi.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jtarget.backstore.BackingSpec;
+import io.jtarget.backstore.HeldDevice;
 import io.jtarget.config.AuthConfig;
 import io.jtarget.config.ConnectionLimits;
 import io.jtarget.config.LunConfig;

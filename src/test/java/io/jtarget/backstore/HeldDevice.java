@@ -1,8 +1,5 @@
-package io.jtarget.iscsi.session;
+package io.jtarget.backstore;
 
-import io.jtarget.backstore.BlockDevice;
-import io.jtarget.backstore.IoCallback;
-import io.jtarget.backstore.RamBlockDevice;
 import io.jtarget.scsi.ItNexus;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
@@ -13,22 +10,22 @@ import java.util.Set;
  * A RAM block device whose operations can be held: with {@link #hold} set, reads and writes wait
  * until the test {@link #release releases} them, as commands queued behind a slow disk do.
  */
-final class HeldDevice implements BlockDevice {
+public final class HeldDevice implements BlockDevice {
     private final RamBlockDevice ram;
     private final Deque<Runnable> held = new ArrayDeque<>();
-    boolean hold;
-    int writes;
+    public boolean hold;
+    public int writes;
 
-    HeldDevice(long sizeBytes, int blockSize) {
+    public HeldDevice(long sizeBytes, int blockSize) {
         this.ram = new RamBlockDevice(sizeBytes, blockSize);
     }
 
-    int heldCount() {
+    public int heldCount() {
         return held.size();
     }
 
     /** Runs every held operation (their completions follow). */
-    void release() {
+    public void release() {
         Runnable r;
         while ((r = held.poll()) != null) {
             r.run();
