@@ -39,11 +39,12 @@ import org.slf4j.LoggerFactory;
  * the server shuts down, a SINGLE login of the same initiator port, a protocol error) it first
  * sends SRP_T_LOGOUT with the reason (SRP-2), then disconnects once that SEND completed.
  *
- * <p>Credits: each SRP_CMD and SRP_TSK_MGMT uses one of the initiator's REQ_LIM credits, i.e. one
- * of our posted receive buffers. The IU is parsed and copied out while the buffer is ours, so the
- * buffer is posted again at once; the credit goes back in the next SRP_RSP's REQ_LIM_DELTA. Every
- * IU that takes a credit is answered by an SRP_RSP (an aborted command's credit rides on the next
- * one), so no credit is ever stranded and the target has no need for SRP_CRED_REQ.
+ * <p>Credits: each SRP_CMD and SRP_TSK_MGMT uses one of the initiator's REQ_LIM credits. The IU is
+ * parsed and copied out of its receive buffer, which is posted again at once; the credit comes
+ * back in the REQ_LIM_DELTA of that IU's own SRP_RSP (as Linux's ib_srpt does), so the credits
+ * granted at login bound the commands a channel has in the core, whatever the initiator sends.
+ * An aborted command gets no response (SAM-5): its credit rides on the next SRP_RSP, the task
+ * management response at the latest. No credit is stranded, so SRP_CRED_REQ is never needed.
  *
  * <p>Immediate data (granted at login when the initiator asks and its IUs fit our receive
  * buffers): a write's Data-Out arrives inside the SRP_CMD, at the offset the login agreed on, and
@@ -205,14 +206,8 @@ final class SrpChannel implements RdmaConnection.Handler {
             return;
         }
         switch (SrpIu.u8(iu, 0)) {
-            case SrpIu.CMD -> {
-                creditsToReturn++;
-                command(iu);
-            }
-            case SrpIu.TSK_MGMT -> {
-                creditsToReturn++;
-                taskManagement(iu);
-            }
+            case SrpIu.CMD -> command(iu);
+            case SrpIu.TSK_MGMT -> taskManagement(iu);
             case SrpIu.I_LOGOUT -> connection.disconnect("initiator logout (SRP_I_LOGOUT)");
             case SrpIu.CRED_RSP, SrpIu.AER_RSP -> { } // answers to requests this target never sends
             default -> logout(SrpIu.T_LOGOUT_INVALID_IU_TYPE,
@@ -386,6 +381,9 @@ final class SrpChannel implements RdmaConnection.Handler {
         }
         t.data = response.dataIn();
         if (response.aborted() || !live()) {
+            if (response.aborted()) {
+                creditsToReturn++; // its credit rides on the next response
+            }
             release(t); // SAM-5 §7.2: an aborted task gets no response; a closing channel sends nothing
             return;
         }
@@ -548,9 +546,9 @@ final class SrpChannel implements RdmaConnection.Handler {
         return RegisteredDataAllocator.placement(copy, 0, length);
     }
 
-    /** SRP_RSP with status, sense, residuals (SRP-2 §5.9) and the credits returned since the last one. */
+    /** SRP_RSP with status, sense, residuals (SRP-2 §5.9), its IU's credit and those of aborted commands. */
     private int encodeResponse(Task t, int sent) {
-        int delta = creditsToReturn;
+        int delta = 1 + creditsToReturn;
         creditsToReturn = 0;
         MemorySegment m = t.response.segment();
         if (t.tmfCode >= 0) {

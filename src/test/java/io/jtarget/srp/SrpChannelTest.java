@@ -464,7 +464,7 @@ class SrpChannelTest {
     }
 
     @Test
-    void aResponseReturnsTheCreditOfEveryIuReceivedSinceTheLastOne() {
+    void eachResponseReturnsItsOwnCreditSoCreditsBoundTheCommandsInTheCore() {
         Channel c = live();
         device.hold = true;
         long first = nextTag;
@@ -474,7 +474,7 @@ class SrpChannelTest {
         c.receive(command(Cdbs.testUnitReady(), 0, 0, new SrpIu.Descriptor[0]));
         Response r = c.response();
         assertThat(r.tag()).isEqualTo(tur);
-        assertThat(r.delta()).as("the two held commands and the TEST UNIT READY").isEqualTo(3);
+        assertThat(r.delta()).as("the TEST UNIT READY's own; the held commands keep theirs").isEqualTo(1);
         device.hold = false;
         device.release();
         List<Response> rest = new ArrayList<>();
@@ -483,7 +483,7 @@ class SrpChannelTest {
             rest.add(c.response());
         }
         assertThat(rest).extracting(Response::tag).containsExactly(first, first + 1);
-        assertThat(rest).extracting(Response::delta).containsExactly(0, 0);
+        assertThat(rest).extracting(Response::delta).containsExactly(1, 1);
     }
 
     // ------------------------------------------------------------------ WRITE
