@@ -221,6 +221,9 @@ final class ScsiTask {
         long bytes = kind == CommandKind.READ
                 ? (response.dataIn() == null ? 0 : response.dataIn().readableBytes())
                 : response.commandTransferLength();
+        if (opcode == ScsiOpcode.COMPARE_AND_WRITE) {
+            bytes /= 2; // SBC-4 §5.3: the Data-Out is the verify data, then the write data
+        }
         lu.stats().ended(kind, startNanos, response.status(), SenseData.senseKey(response.sense()), bytes, aborted);
     }
 

@@ -33,6 +33,20 @@ class LunStatsCountingTest {
     }
 
     @Test
+    void shouldCountOnlyTheWriteHalfOfCompareAndWriteAsWritten() {
+        try (Harness h = new Harness()) {
+            LunStats stats = h.lu.stats();
+            // Block 7 holds zeros: compare with zeros, then write one block of ones.
+            byte[] data = new byte[2 * 512];
+            java.util.Arrays.fill(data, 512, 1024, (byte) 1);
+            ScsiResponse r = h.runWithData(Cdbs.compareAndWrite(7, 1), data);
+            assertThat(r.status()).isEqualTo(ScsiStatus.GOOD);
+            assertThat(stats.commands(CommandKind.WRITE)).isEqualTo(1);
+            assertThat(stats.bytesWritten()).as("the verify half is not written").isEqualTo(512);
+        }
+    }
+
+    @Test
     void shouldCountCheckConditionsBySenseKeyAndNotCountTheirBytes() {
         try (Harness h = new Harness()) {
             LunStats stats = h.lu.stats();
