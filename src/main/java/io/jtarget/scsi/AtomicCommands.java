@@ -42,6 +42,7 @@ final class AtomicCommands {
         int blockSize = device.blockSize();
         int blocks = Bytes.u8(cdb, CAW_BLOCKS_OFFSET);
         task.commandTransferLength(2L * blocks * blockSize);
+        task.writtenToMedium((long) blocks * blockSize); // SBC-4 §5.3: verify data, then write data
         if (BlockCdbLayout.SIXTEEN.protectFieldSet(cdb)) {
             task.fail(SenseReason.INVALID_FIELD_IN_CDB);
             return;

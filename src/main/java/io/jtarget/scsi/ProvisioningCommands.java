@@ -170,11 +170,13 @@ final class ProvisioningCommands {
         boolean unmap = (flags & WS_UNMAP) != 0 && task.lu().thinProvisioned();
         long count = blocks;
         if (unmap || (ndob && task.lu().thinProvisioned())) {
+            task.writtenToMedium(0);
             // NDOB=1 writes zeros, which a thin LU with LBPRZ=1 may as well deallocate (SBC-4 §5.48).
             deallocate(task, lba, count, task::good);
             return;
         }
         int blockSize = device.blockSize();
+        task.writtenToMedium(count * blockSize);
         boolean fua = task.lu().forceUnitAccess(false);
         if (device.capabilities().contains(BlockDevice.Capability.WRITE_SAME)) {
             // The store repeats the block itself: one request, no pattern buffer.

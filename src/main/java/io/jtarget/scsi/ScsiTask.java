@@ -35,6 +35,8 @@ final class ScsiTask {
     private boolean reportAbortedStatus; // guarded by this
     private boolean detached; // guarded by this
     private int commandTransferLength;
+    /** Bytes a write command puts on the medium when that is not its Data-Out; -1: its Data-Out. */
+    private long writtenToMedium = -1;
     /** When the LU's statistics saw the command start (0 when it addresses no LU). */
     private final long startNanos;
     /** Its place in the logical unit's task set; null before admission or when it never entered one. */
@@ -67,6 +69,15 @@ final class ScsiTask {
 
     int commandTransferLength() {
         return commandTransferLength;
+    }
+
+    /**
+     * What a write command puts on the medium, for the written-bytes counter, where that differs
+     * from its Data-Out: COMPARE AND WRITE writes half of it, WRITE SAME one block many times (or
+     * nothing, when it deallocates).
+     */
+    void writtenToMedium(long bytes) {
+        this.writtenToMedium = bytes;
     }
 
     void good() {
@@ -220,10 +231,7 @@ final class ScsiTask {
         CommandKind kind = CommandKinds.of(opcode);
         long bytes = kind == CommandKind.READ
                 ? (response.dataIn() == null ? 0 : response.dataIn().readableBytes())
-                : response.commandTransferLength();
-        if (opcode == ScsiOpcode.COMPARE_AND_WRITE) {
-            bytes /= 2; // SBC-4 §5.3: the Data-Out is the verify data, then the write data
-        }
+                : writtenToMedium >= 0 ? writtenToMedium : response.commandTransferLength();
         lu.stats().ended(kind, startNanos, response.status(), SenseData.senseKey(response.sense()), bytes, aborted);
     }
 

@@ -47,6 +47,16 @@ class LunStatsCountingTest {
     }
 
     @Test
+    void shouldCountWhatWriteSameWritesNotItsOneBlockOfDataOut() {
+        try (Harness h = new Harness()) {
+            LunStats stats = h.lu.stats();
+            byte[] cdb = Cdbs.rw16(ScsiOpcode.WRITE_SAME_16, 64, 8, 0);
+            assertThat(h.runWithData(cdb, new byte[512]).status()).isEqualTo(ScsiStatus.GOOD);
+            assertThat(stats.bytesWritten()).as("8 blocks on the medium").isEqualTo(8 * 512);
+        }
+    }
+
+    @Test
     void shouldCountCheckConditionsBySenseKeyAndNotCountTheirBytes() {
         try (Harness h = new Harness()) {
             LunStats stats = h.lu.stats();
