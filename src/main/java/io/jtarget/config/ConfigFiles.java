@@ -126,7 +126,7 @@ public final class ConfigFiles {
     public static void save(Path dataDir, ConfigDocument doc, SaveObserver observer) throws IOException {
         Path file = in(dataDir);
         Path temp = dataDir.resolve(TEMP_NAME);
-        byte[] bytes = format(doc).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = withCommentsOf(file, format(doc)).getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             var buffer = java.nio.ByteBuffer.wrap(bytes);
@@ -147,6 +147,29 @@ public final class ConfigFiles {
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         observer.after(SaveStep.RENAMED);
         fsyncDirectory(dataDir);
+    }
+
+    /**
+     * {@code text} with the comments an operator wrote in the current file, where they still
+     * belong ({@link YamlComments}); used only when it reads back as exactly the same
+     * configuration, so a comment can never change what is written.
+     */
+    private static String withCommentsOf(Path file, String text) throws IOException {
+        String current;
+        try {
+            current = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return text;
+        }
+        String commented = YamlComments.carryOver(current, text);
+        if (commented.equals(text)) {
+            return text;
+        }
+        try {
+            return format(parse(commented)).equals(text) ? commented : text;
+        } catch (ConfigException e) {
+            return text;
+        }
     }
 
     private static void fsyncDirectory(Path dir) throws IOException {

@@ -63,6 +63,41 @@ class ConfigFilesTest {
     }
 
     @Test
+    void shouldKeepTheOperatorsCommentsWhereTheyStillBelongWhenTheServerRewritesTheFile() throws Exception {
+        String example = Files.readString(Path.of("docs/jtarget.example.yaml"));
+        Files.writeString(ConfigFiles.in(dir), example);
+        ConfigDocument before = ConfigFiles.read(ConfigFiles.in(dir)).orElseThrow();
+        // A live change, as `jtarget lun add` makes one: a LUN added to the first target, the last target removed.
+        List<ConfigDocument.Target> targets = new java.util.ArrayList<>(before.targets());
+        ConfigDocument.Target db = targets.getFirst();
+        List<ConfigDocument.Lun> luns = new java.util.ArrayList<>(db.luns());
+        luns.add(new ConfigDocument.Lun(7, "ram:16M", null, null, null));
+        targets.set(0, new ConfigDocument.Target(db.name(), luns, db.auth(), db.access()));
+        ConfigDocument.Target removed = targets.removeLast();
+        ConfigDocument after = new ConfigDocument(before.portals(), before.discoveryAuth(), before.limits(), targets);
+
+        ConfigFiles.save(dir, after);
+
+        String written = Files.readString(ConfigFiles.in(dir));
+        assertThat(ConfigFiles.read(ConfigFiles.in(dir))).as("the same configuration as saved").contains(after);
+        assertThat(written).contains("# Discovery sessions (SendTargets) may require CHAP of their own.",
+                "# created sparse at size when missing", "# commands one session may have outstanding",
+                "# LUN masking: db2 sees only LUN 0");
+        assertThat(written).as("the removed target and its comments are gone").doesNotContain(removed.name(),
+                "# off-heap memory, lost on exit");
+        assertThat(written).as("the operator's [a, b] stays a flow sequence")
+                .contains("algorithms: [SHA3-256, SHA-256, SHA-1, MD5] # MD5 only for initiators without SHA");
+        assertThat(ConfigFiles.read(dir.resolve(ConfigFiles.PREVIOUS_NAME))).contains(before);
+    }
+
+    @Test
+    void shouldWriteAFileWithoutCommentsAsBefore() throws Exception {
+        ConfigFiles.save(dir, doc("iqn.2026-11.org.example:one"));
+        ConfigFiles.save(dir, doc("iqn.2026-11.org.example:two"));
+        assertThat(Files.readString(ConfigFiles.in(dir))).isEqualTo(ConfigFiles.format(doc("iqn.2026-11.org.example:two")));
+    }
+
+    @Test
     void shouldReadAMissingFileAsAbsent() throws Exception {
         assertThat(ConfigFiles.read(ConfigFiles.in(dir))).isEmpty();
     }
