@@ -131,6 +131,14 @@ public final class Management {
      * @param force remove LUs even while an initiator holds them; shrink below written data
      */
     public synchronized Result apply(ConfigDocument wanted, boolean force) throws ChangeRefused {
+        return apply(wanted, force, null);
+    }
+
+    /**
+     * {@link #apply(ConfigDocument, boolean)} of a document an operator wrote: the file saved keeps
+     * the comments of {@code text} (where null, those of the file it replaces).
+     */
+    public synchronized Result apply(ConfigDocument wanted, boolean force, String text) throws ChangeRefused {
         ConfigDocument next = Secrets.unredact(wanted, document);
         ServerConfig target;
         try {
@@ -149,7 +157,7 @@ public final class Management {
                     done.add(c.describe());
                 }
             }
-            ConfigFiles.save(dataDir, next);
+            ConfigFiles.save(dataDir, next, text);
         } catch (RegistryException e) {
             rollback(undo);
             throw ChangeRefused.of(e);

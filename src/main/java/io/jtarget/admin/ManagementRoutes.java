@@ -63,7 +63,7 @@ public final class ManagementRoutes {
             m.validate(parse(req.body()));
             return Map.of("valid", true);
         }));
-        r.add(new Route("POST", "/v1/config", req -> m.apply(parse(req.body()), req.flag("force"))));
+        r.add(new Route("POST", "/v1/config", req -> m.apply(parse(req.body()), req.flag("force"), req.body())));
         r.add(new Route("POST", "/v1/config/reload", req -> m.reload()));
         return r;
     }

@@ -116,6 +116,11 @@ public final class ConfigFiles {
         save(dataDir, doc, step -> {});
     }
 
+    /** {@link #save}, keeping the comments of {@code commentsFrom} (null: of the file replaced). */
+    public static void save(Path dataDir, ConfigDocument doc, String commentsFrom) throws IOException {
+        save(dataDir, doc, commentsFrom, step -> {});
+    }
+
     /**
      * Replace the data directory's configuration file atomically, keeping the one it replaces as
      * {@value #PREVIOUS_NAME}: the new text goes to a temporary file that is fsynced; the current file
@@ -124,9 +129,16 @@ public final class ConfigFiles {
      * either the old or the new file complete in place, never a partial one or none.
      */
     public static void save(Path dataDir, ConfigDocument doc, SaveObserver observer) throws IOException {
+        save(dataDir, doc, null, observer);
+    }
+
+    private static void save(Path dataDir, ConfigDocument doc, String commentsFrom, SaveObserver observer)
+            throws IOException {
         Path file = in(dataDir);
         Path temp = dataDir.resolve(TEMP_NAME);
-        byte[] bytes = withCommentsOf(file, format(doc)).getBytes(StandardCharsets.UTF_8);
+        String text = format(doc);
+        String commented = commentsFrom != null ? withComments(commentsFrom, text) : withCommentsOf(file, text);
+        byte[] bytes = commented.getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             var buffer = java.nio.ByteBuffer.wrap(bytes);
@@ -161,7 +173,11 @@ public final class ConfigFiles {
         } catch (NoSuchFileException e) {
             return text;
         }
-        String commented = YamlComments.carryOver(current, text);
+        return withComments(current, text);
+    }
+
+    private static String withComments(String source, String text) {
+        String commented = YamlComments.carryOver(source, text);
         if (commented.equals(text)) {
             return text;
         }

@@ -91,6 +91,19 @@ class ConfigFilesTest {
     }
 
     @Test
+    void shouldKeepTheCommentsOfAnAppliedFileRatherThanThoseOfTheFileItReplaces() throws Exception {
+        Files.writeString(ConfigFiles.in(dir), "# old comment\n" + ConfigFiles.format(doc("iqn.2026-11.org.example:one")));
+        String applied = "# what config apply sent\nportals: [127.0.0.1:3260]\ntargets:\n"
+                + "  - name: iqn.2026-11.org.example:two   # the new one\n    luns:\n      - lun: 0\n"
+                + "        backing: ram:64M\n";
+        ConfigDocument wanted = ConfigFiles.parse(applied);
+        ConfigFiles.save(dir, wanted, applied);
+        String written = Files.readString(ConfigFiles.in(dir));
+        assertThat(written).contains("# what config apply sent", "# the new one").doesNotContain("# old comment");
+        assertThat(ConfigFiles.read(ConfigFiles.in(dir))).contains(wanted);
+    }
+
+    @Test
     void shouldWriteAFileWithoutCommentsAsBefore() throws Exception {
         ConfigFiles.save(dir, doc("iqn.2026-11.org.example:one"));
         ConfigFiles.save(dir, doc("iqn.2026-11.org.example:two"));
