@@ -40,18 +40,10 @@ tcmu_release_rings() {
   return 0
 }
 
-# tcmu_jtarget_handler ARGS...: starts `jtarget tcmu ARGS` like jtarget_start starts `serve`, in the
-# same log, and waits for its banner
+# tcmu_jtarget_handler ARGS...: starts `jtarget tcmu ARGS` as jtarget_start starts `serve` (the same
+# JVM options, the same log), and waits for its banner; sets JTARGET_PID
 tcmu_jtarget_handler() {
-  _jlog="$GUEST_OUT/$GUEST_SCENARIO-jtarget.log"
-  _jserving=$(grep -c 'jtarget is serving' "$_jlog" 2>/dev/null)
-  "$(java_home)/bin/java" --enable-native-access=ALL-UNNAMED -jar target/jtarget.jar tcmu "$@" \
-    >> "$_jlog" 2>&1 < /dev/null &
-  JTARGET_PID=$!
-  echo "$JTARGET_PID" > "$GUEST_RUN/jtarget.$JTARGET_PID.pid"
-  log "jtarget tcmu $* (pid $JTARGET_PID)"
-  retry 180 _jtarget_ready "$_jlog" "${_jserving:-0}" || { tail -n 20 "$_jlog" >&2; fail "jtarget tcmu did not start"; }
-  log "jtarget tcmu serving"
+  jtarget_run tcmu "$@"
 }
 
 # tcmu_closed NAME: waits until jtarget logged that it closed the device NAME

@@ -78,9 +78,12 @@ java_home() {
 }
 
 JTARGET_PID=""
-# JVM options for jtarget in the guest: on two emulated CPUs, the serial collector and C1 alone
-# have fewer threads competing with the work (one measurement on a loaded host: serving after 50 s
-# against 90-120 s with the defaults). Behaviour is what the guest tests, not speed.
+# JVM options for every jtarget in the guest: on two emulated CPUs, the serial collector and C1
+# alone have fewer threads competing with the work (one measurement on a loaded host: serving after
+# 50 s against 90-120 s with the defaults). And under QEMU's TCG the defaults (G1, C2) are not safe
+# to test with: the only jtarget started without these options (`jtarget tcmu`) died twice with
+# SIGSEGV in unrelated JDK code (Buffer.position, ByteArray.getUnsignedShort, c1 frames, the error
+# report itself crashing), never one started with them. Behaviour is what the guest tests, not speed.
 JTARGET_GUEST_JAVA_OPTS=${JTARGET_GUEST_JAVA_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}
 
 # jtarget_start ARGS...: starts `jtarget serve ARGS` in the background (log in
