@@ -67,19 +67,5 @@ srp_dmesg_tail() {
 # srp_metrics LOG PREFIX: the RDMA layer's counts per SCSI command of a jtarget run, from the line
 # its SRP target port logs when it closes, as METRIC lines
 srp_metrics() {
-  _line=$(grep "SRP target port closed:" "$1" | tail -1)
-  [ -n "$_line" ] || return 1
-  echo "$_line" | sed 's/.*closed: //; s/ SCSI commands;//' | awk -v p="$2" '{
-    n = $1; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    calls = v["post_send"] + v["post_recv"] + v["poll_cq"] + v["req_notify_cq"]
-    printf "METRIC %s_scsi_commands=%d\n", p, n
-    if (n > 0) {
-      printf "METRIC %s_verbs_calls_per_command=%.2f\n", p, calls / n
-      printf "METRIC %s_send_wr_per_command=%.2f\n", p, v["send_wr"] / n
-      printf "METRIC %s_recv_wr_per_command=%.2f\n", p, v["recv_wr"] / n
-      printf "METRIC %s_post_send_per_command=%.2f\n", p, v["post_send"] / n
-      printf "METRIC %s_completions_per_command=%.2f\n", p, v["completions"] / n
-      printf "METRIC %s_wakeups_per_command=%.2f\n", p, v["wakeups"] / n
-    }
-  }'
+  rdma_metrics "$1" "SRP target port closed:" "$2"
 }

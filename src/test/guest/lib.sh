@@ -407,3 +407,26 @@ lio_objects() {
   done
   return 0
 }
+
+# rdma_metrics LOG PATTERN PREFIX: the RDMA layer's counts per SCSI command from the last line of
+# LOG matching PATTERN ("...closed: N SCSI commands; key=value ..." as the iSER portal and the SRP
+# target port log it when they close), as METRIC lines; fails when LOG has no such line
+rdma_metrics() {
+  _line=$(grep "$2" "$1" | tail -1)
+  [ -n "$_line" ] || return 1
+  echo "$_line" | sed 's/.*closed: //; s/ SCSI commands;//' | awk -v p="$3" '{
+    n = $1; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    calls = v["post_send"] + v["post_recv"] + v["poll_cq"] + v["req_notify_cq"]
+    printf "METRIC %s_scsi_commands=%d\n", p, n
+    if (n > 0) {
+      printf "METRIC %s_verbs_calls_per_command=%.2f\n", p, calls / n
+      printf "METRIC %s_send_wr_per_command=%.2f\n", p, v["send_wr"] / n
+      printf "METRIC %s_recv_wr_per_command=%.2f\n", p, v["recv_wr"] / n
+      printf "METRIC %s_post_send_per_command=%.2f\n", p, v["post_send"] / n
+      printf "METRIC %s_post_recv_per_command=%.2f\n", p, v["post_recv"] / n
+      printf "METRIC %s_poll_cq_per_command=%.2f\n", p, v["poll_cq"] / n
+      printf "METRIC %s_completions_per_command=%.2f\n", p, v["completions"] / n
+      printf "METRIC %s_wakeups_per_command=%.2f\n", p, v["wakeups"] / n
+    }
+  }'
+}
